@@ -3,7 +3,7 @@
 
 #include <string>
 
-#include "spdlog/sinks/stderr_sinks.h"
+#include "spdlog/sinks/stdout_sinks.h"
 
 namespace hadron {
 
