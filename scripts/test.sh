@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# test.sh: installs dependencies, runs every Bazel test, then the Python integration tests.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+bash scripts/install-deps.sh
+
+start=$(date +%s)
+# The integration tests drive the real binaries: build them explicitly (bazel test //... only builds
+# test targets and their dependencies).
+bazel build //statesvc:hadron-statesvc //frontend:hadron-frontend //tools/hadronctl:hadronctl
+bazel test //...
+echo "test: bazel build+test took $(( $(date +%s) - start ))s"
+
+start=$(date +%s)
+# /usr/bin/python3 explicitly: a pyenv or venv python may shadow it without Debian's pytest.
+/usr/bin/python3 -m pytest -q tests/integration "$@"
+echo "test: integration tests took $(( $(date +%s) - start ))s"
