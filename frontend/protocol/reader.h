@@ -1,0 +1,95 @@
+// Incremental, bounded IMAP command reader: bytes in, typed commands (or errors) out.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+
+#include "absl/status/statusor.h"
+#include "frontend/protocol/command.h"
+
+namespace hadron::imap {
+
+// Parses one complete command as it is on the wire, without the final CRLF: literals appear
+// inline as "{n}\r\n<n bytes>" (or "{n+}\r\n", "~{n}\r\n"). No side effects. The error message
+// is the BAD text ("Unknown command", "Missing argument", ...). Used by CommandReader, tests
+// and the fuzzer.
+absl::StatusOr<Command> ParseCommand(std::string_view wire);
+
+class CommandReader {
+ public:
+  struct Limits {
+    size_t max_line = 64 * 1024;     // one line, between literals
+    size_t max_literal = 64 << 20;   // one literal (set to APPENDLIMIT)
+    size_t max_nesting = 32;         // parentheses, NOT and OR depth
+    size_t max_command = 70 << 20;   // all lines and literals of one command
+  };
+  explicit CommandReader(Limits limits = {});
+
+  void Feed(std::string_view bytes);  // append received bytes
+
+  struct NeedMore {};
+  // A "{n}\r\n" (synchronizing) or "{n+}\r\n" was just seen. The caller checks the size, then
+  // AcceptLiteral() (and for a synchronizing literal sends "+ OK") or RejectLiteral() (and
+  // answers the tag with BAD, or NO [TOOBIG] for APPEND). Next() keeps returning this event
+  // until one of them is called. Sizes above Limits::max_literal never get here: they come out
+  // as an Error and the reader skips the literal itself.
+  struct NeedLiteral {
+    std::string tag;
+    size_t size = 0;
+    bool synchronizing = true;
+    std::string command;  // uppercased verb when known ("APPEND"; "UID" is skipped), else ""
+  };
+  struct Parsed {
+    Command command;
+  };
+  struct Error {
+    std::string tag;      // "*" if unknown
+    std::string message;  // text for "<tag> BAD <message>"
+    bool fatal = false;   // the connection should close: the stream cannot be resynchronized
+    bool too_big = false;  // a literal above max_literal (APPEND answers NO [TOOBIG])
+  };
+  using Event = std::variant<NeedMore, NeedLiteral, Parsed, Error>;
+
+  // Parses as far as possible. After an Error the reader resumes at the next command line
+  // (skipping the literals the bad command announced). After a fatal Error it only returns
+  // NeedMore.
+  Event Next();
+  void AcceptLiteral();
+  // Drops the current command: for a synchronizing literal the client will not send it; a
+  // non-synchronizing literal's bytes are skipped, then the rest of the command.
+  void RejectLiteral();
+
+  // Raw line mode (IDLE's DONE, AUTHENTICATE continuations): the next line without its CRLF
+  // (or bare LF); nullopt until a full line is buffered. A line longer than max_line is
+  // returned truncated to max_line bytes and the rest of it is discarded.
+  std::optional<std::string> NextLine();
+
+  // Bytes received and not yet consumed (for tests and output-buffer accounting).
+  size_t buffered() const;
+
+ private:
+  // Filled in by reader.cc.
+  enum class State { kLine, kNeedLiteral, kLiteral, kSkipLiteral, kSkipLine, kDead };
+  Limits limits_;
+  std::string in_;       // received bytes; consumed prefix is in_[0, pos_)
+  size_t pos_ = 0;
+  size_t scan_ = 0;      // where the search for LF resumes, relative to pos_
+  State state_ = State::kLine;
+  std::string command_;  // the command assembled so far, in wire form
+  std::string tag_;
+  std::string verb_;
+  size_t literal_size_ = 0;
+  bool literal_sync_ = true;
+  size_t skip_left_ = 0;
+  bool skip_then_line_ = false;  // after skipping a literal, discard through end of command
+  std::string skip_tail_;        // last bytes of a discarded line, to spot "{n+}" at its end
+  bool skip_line_truncated_ = false;
+  std::string raw_line_;         // NextLine() of an over-long line
+  bool raw_overflow_ = false;
+};
+
+}  // namespace hadron::imap

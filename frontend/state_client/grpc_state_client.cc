@@ -1,0 +1,93 @@
+// The gRPC implementation of StateClient: callback-API unary calls whose completion is posted
+// back to the awaiting coroutine's executor.
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <utility>
+
+#include "absl/status/status.h"
+#include "asio/associated_executor.hpp"
+#include "asio/async_result.hpp"
+#include "asio/post.hpp"
+#include "asio/use_awaitable.hpp"
+#include "frontend/state_client/state_client.h"
+#include "grpcpp/grpcpp.h"
+#include "hadron/state/v1/state.grpc.pb.h"
+
+namespace hadron::frontend {
+namespace {
+
+constexpr auto kCallDeadline = std::chrono::seconds(30);
+constexpr int kMaxMessageBytes = 64 << 20;
+
+absl::Status FromGrpc(const grpc::Status& s) {
+  if (s.ok()) return absl::OkStatus();
+  return absl::Status(static_cast<absl::StatusCode>(s.error_code()), s.error_message());
+}
+
+// Runs one unary callback-API call and resumes the coroutine on its own executor.
+template <typename Resp, typename Start>
+asio::awaitable<absl::StatusOr<Resp>> Call(Start start) {
+  auto ctx = std::make_shared<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
+  auto resp = std::make_shared<Resp>();
+  grpc::Status status = co_await asio::async_initiate<decltype(asio::use_awaitable),
+                                                      void(grpc::Status)>(
+      [ctx, resp, &start](auto handler) {
+        auto ex = asio::get_associated_executor(handler);
+        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+        start(ctx.get(), resp.get(), [shared, ex, ctx, resp](grpc::Status s) {
+          asio::post(ex, [shared, s]() mutable { (*shared)(s); });
+        });
+      },
+      asio::use_awaitable);
+  if (!status.ok()) co_return FromGrpc(status);
+  co_return std::move(*resp);
+}
+
+class GrpcStateClient final : public StateClient {
+ public:
+  explicit GrpcStateClient(std::shared_ptr<grpc::Channel> channel)
+      : stub_(state::v1::State::NewStub(channel)) {}
+
+#define HADRON_UNARY(Method, Req, Resp)                                                     \
+  asio::awaitable<absl::StatusOr<Resp>> Method(const Req& req) override {                   \
+    co_return co_await Call<Resp>([this, &req](grpc::ClientContext* ctx, Resp* resp,        \
+                                               std::function<void(grpc::Status)> done) {    \
+      stub_->async()->Method(ctx, &req, resp, std::move(done));                             \
+    });                                                                                     \
+  }
+
+  HADRON_UNARY(Authenticate, pb::AuthenticateRequest, pb::AuthenticateResponse)
+  HADRON_UNARY(ListMailboxes, pb::ListMailboxesRequest, pb::ListMailboxesResponse)
+  HADRON_UNARY(GetMailbox, pb::MailboxRef, pb::MailboxInfo)
+  HADRON_UNARY(CreateMailbox, pb::CreateMailboxRequest, pb::MailboxInfo)
+  HADRON_UNARY(DeleteMailbox, pb::MailboxRef, pb::Empty)
+  HADRON_UNARY(RenameMailbox, pb::RenameMailboxRequest, pb::Empty)
+  HADRON_UNARY(SetSubscribed, pb::SetSubscribedRequest, pb::Empty)
+  HADRON_UNARY(Select, pb::MailboxRef, pb::SelectResponse)
+  HADRON_UNARY(Append, pb::AppendRequest, pb::AppendResponse)
+  HADRON_UNARY(Fetch, pb::FetchRequest, pb::FetchResponse)
+  HADRON_UNARY(Store, pb::StoreRequest, pb::StoreResponse)
+  HADRON_UNARY(Expunge, pb::ExpungeRequest, pb::ExpungeResponse)
+  HADRON_UNARY(Copy, pb::CopyRequest, pb::CopyResponse)
+  HADRON_UNARY(Search, pb::SearchRequest, pb::SearchResponse)
+  HADRON_UNARY(GetChanges, pb::GetChangesRequest, pb::GetChangesResponse)
+#undef HADRON_UNARY
+
+ private:
+  std::unique_ptr<state::v1::State::Stub> stub_;
+};
+
+}  // namespace
+
+std::unique_ptr<StateClient> NewGrpcStateClient(const std::vector<std::string>& targets) {
+  grpc::ChannelArguments args;
+  args.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  args.SetMaxSendMessageSize(kMaxMessageBytes);
+  // Sharding comes later: one target for now.
+  auto channel = grpc::CreateCustomChannel(targets.at(0), grpc::InsecureChannelCredentials(), args);
+  return std::make_unique<GrpcStateClient>(std::move(channel));
+}
+
+}  // namespace hadron::frontend
