@@ -141,8 +141,8 @@ struct StoreArgs {
   enum class Op { kReplace, kAdd, kRemove } op = Op::kReplace;
   bool silent = false;
   std::vector<std::string> flags;  // system flags in canonical case, keywords as sent
-  uint64_t unchanged_since = 0;    // (UNCHANGEDSINCE n); 0 = absent... except it may be 0:
-  bool has_unchanged_since = false;  // true when the modifier was given (n may be 0)
+  uint64_t unchanged_since = 0;      // (UNCHANGEDSINCE n)
+  bool has_unchanged_since = false;  // the modifier was given (n may legally be 0)
 };
 struct CopyArgs {  // COPY and MOVE
   SequenceSet set;

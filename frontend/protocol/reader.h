@@ -27,7 +27,8 @@ class CommandReader {
     size_t max_nesting = 32;         // parentheses, NOT and OR depth
     size_t max_command = 70 << 20;   // all lines and literals of one command
   };
-  explicit CommandReader(Limits limits = {});
+  CommandReader();  // default Limits
+  explicit CommandReader(Limits limits);
 
   void Feed(std::string_view bytes);  // append received bytes
 
