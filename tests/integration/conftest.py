@@ -1,0 +1,350 @@
+"""Integration fixtures: real hadron-statesvc + hadron-frontend processes on free loopback ports.
+
+Nothing is built here: run `bazel build //statesvc:hadron-statesvc //frontend:hadron-frontend
+//tools/hadronctl:hadronctl` first (scripts/test.sh does). HADRON_BIN_DIR overrides where the
+binaries are looked up (a folder holding the three of them, as run.sh's $HADRON_HOME/bin).
+"""
+
+import imaplib
+import itertools
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import uuid
+
+import pytest
+
+import imapwire
+
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARIES = {
+    "statesvc": "statesvc/hadron-statesvc",
+    "frontend": "frontend/hadron-frontend",
+    "hadronctl": "tools/hadronctl/hadronctl",
+}
+
+_bin_cache = {}
+
+
+def _bazel_bin():
+    link = os.path.join(REPO, "bazel-bin")
+    if os.path.isdir(link):
+        return link
+    out = subprocess.run(["bazel", "info", "bazel-bin"], cwd=REPO, capture_output=True,
+                         text=True, timeout=300)
+    if out.returncode != 0:
+        raise RuntimeError("bazel info bazel-bin failed: %s" % out.stderr.strip())
+    return out.stdout.strip()
+
+
+def binary(name):
+    """Absolute path of one of the three binaries; fails the test if it has not been built."""
+    if name in _bin_cache:
+        return _bin_cache[name]
+    override = os.environ.get("HADRON_BIN_DIR")
+    if override:
+        path = os.path.join(override, os.path.basename(BINARIES[name]))
+    else:
+        path = os.path.join(_bazel_bin(), BINARIES[name])
+    if not os.access(path, os.X_OK):
+        pytest.fail("%s not built (%s missing); run bazel build first" % (name, path),
+                    pytrace=False)
+    _bin_cache[name] = path
+    return path
+
+
+def free_port():
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def port_open(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def make_cert(directory):
+    cert = os.path.join(directory, "cert.pem")
+    key = os.path.join(directory, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
+class Proc:
+    """A child process with its output in a log file."""
+
+    def __init__(self, name, argv, log_dir):
+        self.name = name
+        self.argv = argv
+        self.log_path = os.path.join(log_dir, "%s-%s.log" % (name, uuid.uuid4().hex[:6]))
+        self._log = open(self.log_path, "wb")
+        self.p = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
+                                  stdin=subprocess.DEVNULL, start_new_session=True)
+
+    def alive(self):
+        return self.p.poll() is None
+
+    def log_tail(self, n=30):
+        try:
+            with open(self.log_path, "rb") as f:
+                return b"\n".join(f.read().splitlines()[-n:]).decode(errors="replace")
+        except OSError:
+            return ""
+
+    def stop(self, sig=signal.SIGTERM, timeout=10):
+        if self.p.poll() is None:
+            try:
+                self.p.send_signal(sig)
+                self.p.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                self.p.kill()
+                self.p.wait(timeout=10)
+        self._log.close()
+
+    def kill9(self):
+        if self.p.poll() is None:
+            self.p.kill()
+            self.p.wait(timeout=10)
+
+
+class Cluster:
+    """One statesvc and one frontend (plain + TLS listener) on free loopback ports."""
+
+    reference = False
+
+    def __init__(self, workdir, tls=True):
+        self.workdir = workdir
+        self.data_dir = os.path.join(workdir, "data")
+        os.makedirs(self.data_dir, exist_ok=True)
+        self.state_port = free_port()
+        self.imap_port = free_port()
+        self.imaps_port = free_port() if tls else None
+        self.cert = self.key = None
+        if tls:
+            self.cert, self.key = make_cert(workdir)
+        self.statesvc = None
+        self.frontend = None
+        self.host = "127.0.0.1"
+
+    @property
+    def state_addr(self):
+        return "127.0.0.1:%d" % self.state_port
+
+    def start_statesvc(self):
+        self.statesvc = Proc("statesvc", [binary("statesvc"), "--listen=" + self.state_addr,
+                                          "--data_dir=" + self.data_dir], self.workdir)
+        self._wait(self.statesvc, self.state_port)
+
+    def start_frontend(self):
+        argv = [binary("frontend"), "--listen=127.0.0.1:%d" % self.imap_port,
+                "--statesvc=" + self.state_addr]
+        if self.imaps_port:
+            argv += ["--tls_listen=127.0.0.1:%d" % self.imaps_port, "--tls_cert=" + self.cert,
+                     "--tls_key=" + self.key]
+        self.frontend = Proc("frontend", argv, self.workdir)
+        self._wait(self.frontend, self.imap_port)
+        if self.imaps_port:
+            self._wait(self.frontend, self.imaps_port)
+        # Ready means a greeting, not just an open port.
+        r = imapwire.Raw(self.host, self.imap_port)
+        r.close()
+
+    def start(self):
+        self.start_statesvc()
+        self.start_frontend()
+        return self
+
+    def _wait(self, proc, port, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if not proc.alive():
+                raise RuntimeError("%s exited with %s during startup:\n%s" %
+                                   (proc.name, proc.p.returncode, proc.log_tail()))
+            if port_open(port):
+                return
+            time.sleep(0.05)
+        raise RuntimeError("%s did not listen on %d within %ds:\n%s" %
+                           (proc.name, port, timeout, proc.log_tail()))
+
+    def stop(self):
+        for p in (self.frontend, self.statesvc):
+            if p is not None:
+                p.stop()
+
+    def ctl(self, *args, input=None, timeout=30, check=True):
+        """Runs hadronctl against this cluster's statesvc."""
+        out = subprocess.run([binary("hadronctl"), "--statesvc=" + self.state_addr] + list(args),
+                             input=input, capture_output=True, timeout=timeout)
+        if check and out.returncode != 0:
+            raise RuntimeError("hadronctl %s failed (%d): %s" %
+                               (" ".join(args), out.returncode, out.stderr.decode(errors="replace")))
+        return out
+
+    def add_account(self, name, password):
+        self.ctl("account", "add", name, "--password", password)
+
+    def imap(self, user=None, password=None):
+        """An imaplib client, logged in when user is given."""
+        c = imaplib.IMAP4(self.host, self.imap_port, timeout=15)
+        if user is not None:
+            c.login(user, password)
+        return c
+
+    def raw(self, user=None, password=None, **kw):
+        r = imapwire.Raw(self.host, self.imap_port, **kw)
+        if user is not None:
+            r.login(user, password)
+        return r
+
+
+REFERENCE = os.environ.get("HADRON_IT_REFERENCE", "")  # "dovecot": check the tests themselves
+
+_DOVECOT_CONF = """
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Drafts {
+    special_use = \\Drafts
+    auto = subscribe
+  }
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+  mailbox Trash {
+    special_use = \\Trash
+    auto = subscribe
+  }
+  mailbox Junk {
+    special_use = \\Junk
+    auto = subscribe
+  }
+  mailbox Archive {
+    special_use = \\Archive
+    auto = subscribe
+  }
+}
+"""
+
+
+class ReferenceCluster(Cluster):
+    """Dovecot in place of Hadron, to check the tests' own expectations (HADRON_IT_REFERENCE)."""
+
+    reference = True
+
+    def __init__(self):
+        import sys
+        sys.path.insert(0, os.path.join(REPO, "tests", "differential"))
+        from dovecot_fixture import DovecotFixture
+        self.dc = DovecotFixture(extra_conf=_DOVECOT_CONF).start()
+        self.host = "127.0.0.1"
+        self.imap_port = self.dc.port
+        self.imaps_port = None
+        self.state_port = None
+        self.statesvc = self.frontend = None
+
+    def add_account(self, name, password):
+        pass
+
+    def ctl(self, *args, **kw):
+        pytest.skip("hadronctl is Hadron-only")
+
+    def stop(self):
+        self.dc.stop()
+
+
+def requires_hadron(c):
+    if getattr(c, "reference", False):
+        pytest.skip("Hadron-only test")
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    if REFERENCE == "dovecot":
+        c = ReferenceCluster()
+        yield c
+        c.stop()
+        return
+    workdir = tempfile.mkdtemp(prefix="hadron-it-")
+    c = Cluster(workdir)
+    try:
+        c.start()
+    except BaseException:
+        c.stop()
+        raise
+    yield c
+    c.stop()
+    failed_logs = [p for p in (c.statesvc, c.frontend) if p is not None and p.p.returncode not in
+                   (0, -signal.SIGTERM, None)]
+    for p in failed_logs:
+        print("\n%s exited with %s; log tail:\n%s" % (p.name, p.p.returncode, p.log_tail()))
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+_counter = itertools.count(1)
+
+
+class Account:
+    def __init__(self, cluster, name, password):
+        self.cluster = cluster
+        self.name = name
+        self.password = password
+        self._clients = []
+
+    def imap(self, select=None):
+        c = self.cluster.imap(self.name, self.password)
+        self._clients.append(c)
+        if select:
+            typ, data = c.select(select)
+            assert typ == "OK", data
+        return c
+
+    def raw(self, select=None, **kw):
+        r = self.cluster.raw(self.name, self.password, **kw)
+        self._clients.append(r)
+        if select:
+            r.ok("SELECT " + select)
+        return r
+
+    def close(self):
+        for c in self._clients:
+            try:
+                if isinstance(c, imaplib.IMAP4):
+                    c.shutdown()
+                else:
+                    c.close()
+            except Exception:
+                pass
+
+
+@pytest.fixture
+def account(cluster):
+    """A fresh account (unique name) on the session cluster."""
+    name = "u%d_%s" % (next(_counter), uuid.uuid4().hex[:8])
+    password = "pass" if REFERENCE else "pw-" + uuid.uuid4().hex[:10]
+    cluster.add_account(name, password)
+    acc = Account(cluster, name, password)
+    yield acc
+    acc.close()
+
+
+@pytest.fixture
+def imap(account):
+    """A logged-in imaplib client of a fresh account (nothing selected)."""
+    return account.imap()
+
+
+@pytest.fixture
+def raw(account):
+    """A logged-in raw client of a fresh account (nothing selected)."""
+    return account.raw()
