@@ -266,6 +266,14 @@ def untagged_code(untagged, name):
     return out
 
 
+def instant(date_time):
+    """An IMAP date-time ("17-Jul-1996 02:44:25 -0700") as an aware datetime."""
+    import datetime
+    if isinstance(date_time, bytes):
+        date_time = date_time.decode()
+    return datetime.datetime.strptime(date_time.strip(), "%d-%b-%Y %H:%M:%S %z")
+
+
 def status_of(tagged):
     parts = tagged.split(b" ", 2)
     return parts[1].decode() if len(parts) > 1 else ""

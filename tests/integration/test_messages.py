@@ -69,7 +69,7 @@ def test_append_with_flags_and_date(raw):
     untagged, _ = raw.ok("UID FETCH %d (FLAGS INTERNALDATE RFC822.SIZE)" % uid)
     (_, d), = fetches(untagged)
     assert flagset(d[b"FLAGS"]) == {"\\Seen", "\\Flagged", "$Label1"}, d
-    assert d[b"INTERNALDATE"] == b"05-Mar-2021 14:07:09 +0000", d
+    assert imapwire.instant(d[b"INTERNALDATE"]) == imapwire.instant("05-Mar-2021 14:07:09 +0000"), d
     assert int(d[b"RFC822.SIZE"]) == len(msg(1)), d
     # a keyword that exists in the mailbox is listed in FLAGS at the next SELECT
     untagged, _ = raw.ok("SELECT INBOX")
@@ -82,9 +82,9 @@ def test_append_date_with_offset_is_kept_as_instant(raw):
     raw.ok("SELECT INBOX")
     untagged, _ = raw.ok("UID FETCH %d INTERNALDATE" % uid)
     (_, d), = fetches(untagged)
-    # Either the original zone or the same instant in another zone.
-    assert d[b"INTERNALDATE"] in (b" 1-Jul-2022 23:30:00 -0200", b"02-Jul-2022 01:30:00 +0000",
-                                  b" 2-Jul-2022 01:30:00 +0000"), d
+    # The original zone or the same instant in another zone; the day is space-padded or 2 digits.
+    assert re.match(rb"[ 0-3]\d-[A-Z][a-z]{2}-\d{4} \d\d:\d\d:\d\d [+-]\d{4}$", d[b"INTERNALDATE"]), d
+    assert imapwire.instant(d[b"INTERNALDATE"]) == imapwire.instant(" 1-Jul-2022 23:30:00 -0200"), d
 
 
 def test_append_errors(raw):
