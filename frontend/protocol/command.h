@@ -117,7 +117,8 @@ struct ListArgs {
   std::string reference, pattern;
   std::vector<std::string> patterns;        // all patterns (LIST "" ("a" "b"))
   std::vector<std::string> select_options;  // LIST (SUBSCRIBED) ...
-  std::vector<std::string> return_options;  // ... RETURN (SPECIAL-USE CHILDREN)
+  std::vector<std::string> return_options;  // ... RETURN (SPECIAL-USE CHILDREN STATUS)
+  std::vector<std::string> status_items;    // RETURN (STATUS (MESSAGES UNSEEN)), uppercased
 };
 struct StatusArgs {
   std::string mailbox;

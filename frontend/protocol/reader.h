@@ -17,7 +17,10 @@ namespace hadron::imap {
 // inline as "{n}\r\n<n bytes>" (or "{n+}\r\n", "~{n}\r\n"). No side effects. The error message
 // is the BAD text ("Unknown command", "Missing argument", ...). Used by CommandReader, tests
 // and the fuzzer.
-absl::StatusOr<Command> ParseCommand(std::string_view wire);
+absl::StatusOr<Command> ParseCommand(std::string_view wire, size_t max_nesting = 32);
+
+// The tag of a command line ("a1" of "a1 NOOP"), or "*" when there is no valid tag.
+std::string ExtractTag(std::string_view line);
 
 class CommandReader {
  public:
@@ -26,6 +29,7 @@ class CommandReader {
     size_t max_literal = 64 << 20;   // one literal (set to APPENDLIMIT)
     size_t max_nesting = 32;         // parentheses, NOT and OR depth
     size_t max_command = 70 << 20;   // all lines and literals of one command
+    size_t max_bad_commands = 20;    // consecutive errors before a fatal one (as Dovecot)
   };
   CommandReader();  // default Limits
   explicit CommandReader(Limits limits);
@@ -50,7 +54,7 @@ class CommandReader {
   struct Error {
     std::string tag;      // "*" if unknown
     std::string message;  // text for "<tag> BAD <message>"
-    bool fatal = false;   // the connection should close: the stream cannot be resynchronized
+    bool fatal = false;   // close the connection (max_bad_commands errors in a row)
     bool too_big = false;  // a literal above max_literal (APPEND answers NO [TOOBIG])
   };
   using Event = std::variant<NeedMore, NeedLiteral, Parsed, Error>;
@@ -72,25 +76,35 @@ class CommandReader {
   // Bytes received and not yet consumed (for tests and output-buffer accounting).
   size_t buffered() const;
 
+  // Whether the verb (uppercased; after "UID" when uid) is one ParseCommand knows.
+  static bool IsKnownCommand(std::string_view verb, bool uid);
+
  private:
-  // Filled in by reader.cc.
   enum class State { kLine, kNeedLiteral, kLiteral, kSkipLiteral, kSkipLine, kDead };
+
+  size_t Available() const { return in_.size() - pos_; }
+  void Consume(size_t n);
+  void ResetCommand();
+  Error MakeError(std::string message, bool too_big = false);
+  // Handles a complete line (without its line end) in state kLine.
+  std::optional<Event> OnLine(std::string_view line);
+  void StartSkip(size_t literal_size);
+
   Limits limits_;
-  std::string in_;       // received bytes; consumed prefix is in_[0, pos_)
+  std::string in_;       // received bytes; the consumed prefix is in_[0, pos_)
   size_t pos_ = 0;
-  size_t scan_ = 0;      // where the search for LF resumes, relative to pos_
+  size_t scan_ = 0;      // bytes after pos_ known to hold no LF
   State state_ = State::kLine;
   std::string command_;  // the command assembled so far, in wire form
   std::string tag_;
   std::string verb_;
   size_t literal_size_ = 0;
   bool literal_sync_ = true;
-  size_t skip_left_ = 0;
-  bool skip_then_line_ = false;  // after skipping a literal, discard through end of command
-  std::string skip_tail_;        // last bytes of a discarded line, to spot "{n+}" at its end
-  bool skip_line_truncated_ = false;
-  std::string raw_line_;         // NextLine() of an over-long line
+  size_t skip_left_ = 0;     // literal bytes still to discard
+  std::string skip_tail_;    // last bytes of a discarded line, to spot "{n+}" at its end
+  std::string raw_line_;     // NextLine() of an over-long line
   bool raw_overflow_ = false;
+  size_t bad_in_a_row_ = 0;
 };
 
 }  // namespace hadron::imap

@@ -1,0 +1,229 @@
+// FETCH and UID FETCH (RFC 3501 6.4.5, 7.4.2). Metadata comes from the view where it can
+// (FLAGS, UID) and from the state service otherwise; body sections are cut from the stored
+// message with the part offsets computed at APPEND, so nothing is re-parsed here.
+#include <algorithm>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/imap/datetime.h"
+#include "common/mime/mime.h"
+#include "frontend/commands/commands.h"
+#include "frontend/commands/util.h"
+#include "frontend/session/session.h"
+
+namespace hadron::frontend {
+namespace {
+
+using Att = imap::FetchAtt;
+
+bool SetsSeen(const Att& a) {
+  return (a.kind == Att::Kind::kBodySection && !a.peek) || a.kind == Att::Kind::kRfc822 ||
+         a.kind == Att::Kind::kRfc822Text;
+}
+bool NeedsContent(const Att& a) {
+  return a.kind == Att::Kind::kBodySection || a.kind == Att::Kind::kRfc822 ||
+         a.kind == Att::Kind::kRfc822Header || a.kind == Att::Kind::kRfc822Text;
+}
+bool NeedsStructure(const Att& a) {
+  return NeedsContent(a) || a.kind == Att::Kind::kEnvelope || a.kind == Att::Kind::kBody ||
+         a.kind == Att::Kind::kBodyStructure;
+}
+bool NeedsServer(const Att& a) {
+  return NeedsStructure(a) || a.kind == Att::Kind::kInternalDate ||
+         a.kind == Att::Kind::kRfc822Size || a.kind == Att::Kind::kModSeq;
+}
+
+void AppendLiteral(std::string* out, std::string_view data) {
+  absl::StrAppend(out, "{", data.size(), "}\r\n", data);
+}
+
+mime::Section ToSection(const Att& a) {
+  mime::Section sec;
+  sec.part = a.part;
+  sec.fields = a.fields;
+  switch (a.section) {
+    case Att::Section::kAll: sec.kind = mime::SectionKind::kAll; break;
+    case Att::Section::kHeader: sec.kind = mime::SectionKind::kHeader; break;
+    case Att::Section::kHeaderFields: sec.kind = mime::SectionKind::kHeaderFields; break;
+    case Att::Section::kHeaderFieldsNot: sec.kind = mime::SectionKind::kHeaderFieldsNot; break;
+    case Att::Section::kText: sec.kind = mime::SectionKind::kText; break;
+    case Att::Section::kMime: sec.kind = mime::SectionKind::kMime; break;
+  }
+  return sec;
+}
+
+// Renders one message's FETCH response.
+std::string Render(const MailboxView& v, const imap::Command& cmd, const std::vector<Att>& atts,
+                   const SeqUid& su, const pb::FetchedMessage* m,
+                   const mime::MessageStructure* structure, bool add_flags) {
+  std::vector<std::string> items;
+  bool uid_listed = std::any_of(atts.begin(), atts.end(),
+                                [](const Att& a) { return a.kind == Att::Kind::kUid; });
+  if (cmd.uid && !uid_listed) items.push_back(absl::StrCat("UID ", su.uid));
+  bool flags_listed = false;
+  for (const Att& a : atts) {
+    switch (a.kind) {
+      case Att::Kind::kUid: items.push_back(absl::StrCat("UID ", su.uid)); break;
+      case Att::Kind::kFlags:
+        flags_listed = true;
+        items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
+        break;
+      case Att::Kind::kInternalDate:
+        items.push_back(absl::StrCat(
+            "INTERNALDATE \"", imap::FormatDateTime(m->internal_date(), m->internal_date_tz()),
+            "\""));
+        break;
+      case Att::Kind::kRfc822Size: items.push_back(absl::StrCat("RFC822.SIZE ", m->size())); break;
+      case Att::Kind::kModSeq: items.push_back(absl::StrCat("MODSEQ (", m->modseq(), ")")); break;
+      case Att::Kind::kEnvelope: items.push_back(absl::StrCat("ENVELOPE ", m->envelope())); break;
+      case Att::Kind::kBody: items.push_back(absl::StrCat("BODY ", m->body())); break;
+      case Att::Kind::kBodyStructure:
+        items.push_back(absl::StrCat("BODYSTRUCTURE ", m->bodystructure()));
+        break;
+      case Att::Kind::kRfc822: {
+        std::string item = "RFC822 ";
+        AppendLiteral(&item, m->content());
+        items.push_back(std::move(item));
+        break;
+      }
+      case Att::Kind::kRfc822Header:
+      case Att::Kind::kRfc822Text: {
+        mime::Section sec;
+        sec.kind = a.kind == Att::Kind::kRfc822Header ? mime::SectionKind::kHeader
+                                                       : mime::SectionKind::kText;
+        std::string item = a.kind == Att::Kind::kRfc822Header ? "RFC822.HEADER " : "RFC822.TEXT ";
+        AppendLiteral(&item, mime::ExtractSection(m->content(), *structure, sec));
+        items.push_back(std::move(item));
+        break;
+      }
+      case Att::Kind::kBodySection: {
+        std::string data = mime::ExtractSection(m->content(), *structure, ToSection(a));
+        std::string_view view = data;
+        if (a.partial_offset) {
+          size_t off = std::min<size_t>(*a.partial_offset, view.size());
+          view = view.substr(off, a.partial_length);
+        }
+        std::string item = absl::StrCat(a.ResponseName(), " ");
+        AppendLiteral(&item, view);
+        items.push_back(std::move(item));
+        break;
+      }
+      case Att::Kind::kBinary:
+      case Att::Kind::kBinarySize:
+        break;  // refused before we get here
+    }
+  }
+  if (add_flags && !flags_listed) items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
+  std::string out = absl::StrCat("* ", su.seq, " FETCH (");
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i) out.push_back(' ');
+    out += items[i];
+  }
+  out += ")\r\n";
+  return out;
+}
+
+}  // namespace
+
+asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
+  const auto& a = std::get<imap::FetchArgs>(cmd.args);
+  MailboxView* v = s.view();
+  for (const Att& att : a.atts) {
+    if (att.kind == Att::Kind::kBinary || att.kind == Att::Kind::kBinarySize) {
+      co_await s.Tagged(cmd, "BAD", "BINARY is not supported");
+      co_return;
+    }
+  }
+  auto set = ResolveSet(*v, a.set, cmd.uid);
+  if (!set.ok()) {
+    co_await s.Tagged(cmd, "BAD", set.status().message());
+    co_return;
+  }
+  bool need_server = false, need_structure = false, need_content = false, sets_seen = false;
+  for (const Att& att : a.atts) {
+    need_server |= NeedsServer(att);
+    need_structure |= NeedsStructure(att);
+    need_content |= NeedsContent(att);
+    sets_seen |= SetsSeen(att);
+  }
+  // A non-PEEK body fetch sets \Seen first, so the FLAGS we answer with already carry it.
+  absl::flat_hash_set<uint32_t> newly_seen;
+  if (sets_seen && !v->read_only()) {
+    pb::StoreRequest st;
+    st.set_account_id(s.auth()->account_id);
+    st.set_mailbox_id(v->mailbox_id());
+    st.set_op(pb::StoreRequest::ADD);
+    st.mutable_flags()->set_system(pb::SEEN);
+    for (const auto& su : *set) {
+      if (!(v->SystemFlagsAt(su.seq) & pb::SEEN)) st.add_uids(su.uid);
+    }
+    if (st.uids_size() > 0) {
+      auto res = co_await s.state().Store(st);
+      if (!res.ok()) {
+        co_await s.Fail(cmd, res.status());
+        co_return;
+      }
+      for (const auto& m : res->updated()) {
+        v->ApplyOwnFlags(m);
+        newly_seen.insert(m.uid());
+      }
+    }
+  }
+  bool some_missing = false;
+  const size_t batch = need_content ? 32 : 512;
+  for (size_t i = 0; i < set->size(); i += batch) {
+    size_t end = std::min(set->size(), i + batch);
+    pb::FetchResponse fetched;
+    if (need_server) {
+      pb::FetchRequest req;
+      req.set_account_id(s.auth()->account_id);
+      req.set_mailbox_id(v->mailbox_id());
+      req.set_want_structure(need_structure);
+      req.set_want_content(need_content);
+      for (size_t j = i; j < end; ++j) req.add_uids((*set)[j].uid);
+      auto res = co_await s.state().Fetch(req);
+      if (!res.ok()) {
+        co_await s.Fail(cmd, res.status());
+        co_return;
+      }
+      fetched = std::move(*res);
+    }
+    std::string out;
+    for (size_t j = i; j < end; ++j) {
+      const SeqUid& su = (*set)[j];
+      const pb::FetchedMessage* m = nullptr;
+      mime::MessageStructure structure;
+      if (need_server) {
+        // The state service answers in request order.
+        if (j - i < static_cast<size_t>(fetched.messages_size()) &&
+            fetched.messages(j - i).uid() == su.uid) {
+          m = &fetched.messages(j - i);
+        } else {
+          for (const auto& fm : fetched.messages()) {
+            if (fm.uid() == su.uid) m = &fm;
+          }
+        }
+        if (m == nullptr || m->missing()) {
+          some_missing = true;
+          continue;
+        }
+        if (need_content) {
+          auto st = mime::DeserializeStructure(m->structure());
+          if (st.ok()) structure = std::move(*st);
+          else structure = mime::ParseMessage(m->content());
+        }
+      }
+      absl::StrAppend(&out, Render(*v, cmd, a.atts, su, m, &structure,
+                                   newly_seen.contains(su.uid)));
+    }
+    co_await s.Send(out);
+  }
+  if (some_missing) {
+    co_await s.Sync(AllowsExpunge(cmd));
+    co_await s.Tagged(cmd, "NO", "[EXPUNGEISSUED] Some messages were expunged meanwhile.");
+    co_return;
+  }
+  co_await Complete(s, cmd, "Fetch completed.");
+}
+
+}  // namespace hadron::frontend

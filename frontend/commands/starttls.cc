@@ -1,0 +1,23 @@
+// STARTTLS (RFC 3501 6.2.1): the handshake starts right after the tagged OK. Bytes the client
+// pipelined after the command are discarded (they were sent in the clear).
+#include "frontend/commands/commands.h"
+#include "frontend/session/session.h"
+#include "spdlog/spdlog.h"
+
+namespace hadron::frontend {
+
+asio::awaitable<void> CmdStartTls(Session& s, const imap::Command& cmd) {
+  if (!s.transport().can_start_tls()) {
+    co_await s.Tagged(cmd, "BAD", "TLS is not available here");
+    co_return;
+  }
+  co_await s.Tagged(cmd, "OK", "Begin TLS negotiation now.");
+  s.reader() = imap::CommandReader(imap::CommandReader::Limits{.max_literal = s.config().max_literal});
+  absl::Status st = co_await s.transport().StartTls();
+  if (!st.ok()) {
+    spdlog::info("STARTTLS handshake failed: {}", st.ToString());
+    s.set_logout();
+  }
+}
+
+}  // namespace hadron::frontend

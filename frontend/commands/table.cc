@@ -1,0 +1,91 @@
+// The command table.
+#include <array>
+
+#include "frontend/commands/commands.h"
+#include "frontend/session/session.h"
+
+namespace hadron::frontend {
+namespace {
+
+constexpr uint32_t kSel = kNeedAuth | kNeedSelected;
+
+// UID forms are rows of their own: they differ in the EXPUNGE rule.
+constexpr std::array<CommandSpec, 36> kCommands = {{
+    {"CAPABILITY", CmdCapability, 0},
+    {"NOOP", CmdNoop, 0},
+    {"LOGOUT", CmdLogout, 0},
+    {"STARTTLS", CmdStartTls, kNeedNotAuth},
+    {"LOGIN", CmdLogin, kNeedNotAuth},
+    {"AUTHENTICATE", CmdAuthenticate, kNeedNotAuth},
+    {"ID", CmdId, 0},
+    {"ENABLE", CmdEnable, kNeedAuth},
+    {"NAMESPACE", CmdNamespace, kNeedAuth},
+    {"SELECT", CmdSelect, kNeedAuth},
+    {"EXAMINE", CmdSelect, kNeedAuth},
+    {"CREATE", CmdCreate, kNeedAuth},
+    {"DELETE", CmdDelete, kNeedAuth},
+    {"RENAME", CmdRename, kNeedAuth},
+    {"SUBSCRIBE", CmdSubscribe, kNeedAuth},
+    {"UNSUBSCRIBE", CmdSubscribe, kNeedAuth},
+    {"LIST", CmdList, kNeedAuth},
+    {"LSUB", CmdList, kNeedAuth},
+    {"STATUS", CmdStatus, kNeedAuth},
+    {"APPEND", CmdAppend, kNeedAuth},
+    {"IDLE", CmdIdle, kNeedAuth},
+    {"CHECK", CmdNoop, kSel},
+    {"CLOSE", CmdClose, kSel},
+    {"UNSELECT", CmdClose, kSel},
+    {"EXPUNGE", CmdExpunge, kSel},
+    {"SEARCH", CmdSearch, kSel | kNoExpungeUnlessUid},
+    {"FETCH", CmdFetch, kSel | kNoExpungeUnlessUid},
+    {"STORE", CmdStore, kSel | kNoExpungeUnlessUid},
+    {"COPY", CmdCopy, kSel},
+    {"MOVE", CmdCopy, kSel},
+    // UID forms.
+    {"UID FETCH", CmdFetch, kSel},
+    {"UID STORE", CmdStore, kSel},
+    {"UID SEARCH", CmdSearch, kSel},
+    {"UID COPY", CmdCopy, kSel},
+    {"UID MOVE", CmdCopy, kSel},
+    {"UID EXPUNGE", CmdExpunge, kSel},
+}};
+
+}  // namespace
+
+const CommandSpec* FindCommand(std::string_view name, bool uid) {
+  for (const auto& c : kCommands) {
+    bool row_uid = c.name.substr(0, 4) == "UID ";
+    if (row_uid != uid) continue;
+    if ((row_uid ? c.name.substr(4) : c.name) == name) return &c;
+  }
+  return nullptr;
+}
+
+bool AllowsExpunge(const imap::Command& cmd) {
+  const CommandSpec* spec = FindCommand(cmd.name, cmd.uid);
+  return spec == nullptr || !(spec->flags & kNoExpungeUnlessUid);
+}
+
+asio::awaitable<void> DispatchCommand(Session& s, const imap::Command& cmd) {
+  const CommandSpec* spec = FindCommand(cmd.name, cmd.uid);
+  if (spec == nullptr) {
+    co_await s.Tagged(cmd, "BAD", "Unknown command");
+    co_return;
+  }
+  bool authenticated = s.auth() != nullptr;
+  if ((spec->flags & kNeedAuth) && !authenticated) {
+    co_await s.Tagged(cmd, "BAD", "Command not valid in this state: log in first");
+    co_return;
+  }
+  if ((spec->flags & kNeedNotAuth) && authenticated) {
+    co_await s.Tagged(cmd, "BAD", "Command not valid in this state: already authenticated");
+    co_return;
+  }
+  if ((spec->flags & kNeedSelected) && s.view() == nullptr) {
+    co_await s.Tagged(cmd, "BAD", "Command not valid in this state: no mailbox selected");
+    co_return;
+  }
+  co_await spec->handler(s, cmd);
+}
+
+}  // namespace hadron::frontend

@@ -1,0 +1,37 @@
+// Helpers shared by command handlers: set resolution, flag conversion, completion.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "asio/awaitable.hpp"
+#include "common/imap/seqset.h"
+#include "frontend/protocol/command.h"
+#include "frontend/session/mailbox_view.h"
+
+namespace hadron::frontend {
+
+class Session;
+
+struct SeqUid {
+  uint32_t seq;
+  uint32_t uid;
+};
+
+// The messages of the view a set names, ascending. Sequence numbers beyond the view are an
+// error (BAD, as Dovecot answers); UIDs that are not in the view are skipped (RFC 3501 6.4.8).
+absl::StatusOr<std::vector<SeqUid>> ResolveSet(const MailboxView& view,
+                                               const imap::SequenceSet& set, bool uid_mode);
+
+// IMAP flag names to the wire form; \Recent and unknown system flags are dropped.
+pb::Flags ToFlags(const std::vector<std::string>& names);
+
+// Syncs (emitting what the command may see) and sends "<tag> OK <text>".
+asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text);
+
+// Mailbox names: "INBOX" in any case is INBOX.
+std::string CanonicalMailbox(std::string_view name);
+
+}  // namespace hadron::frontend

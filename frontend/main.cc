@@ -1,0 +1,62 @@
+// hadron-frontend: IMAP in front, the state service behind.
+#include <csignal>
+#include <iostream>
+#include <thread>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_split.h"
+#include "asio/io_context.hpp"
+#include "asio/signal_set.hpp"
+#include "common/log.h"
+#include "frontend/server/server.h"
+#include "frontend/state_client/state_client.h"
+#include "spdlog/spdlog.h"
+
+ABSL_FLAG(std::string, listen, "127.0.0.1:1143", "IMAP listener, HOST:PORT (STARTTLS if TLS is set)");
+ABSL_FLAG(std::string, tls_listen, "", "implicit-TLS IMAP listener, HOST:PORT");
+ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain file");
+ABSL_FLAG(std::string, tls_key, "", "PEM private key file");
+ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "state service(s), HOST:PORT[,HOST:PORT...]");
+ABSL_FLAG(std::string, metrics_listen, "", "Prometheus metrics listener (not yet served)");
+ABSL_FLAG(int, threads, 0, "I/O threads; 0 = one per core");
+ABSL_FLAG(int64_t, max_literal, 64 << 20, "largest APPEND literal accepted (APPENDLIMIT)");
+
+int main(int argc, char** argv) {
+  absl::ParseCommandLine(argc, argv);
+  hadron::InitLogging("frontend");
+  std::vector<std::string> targets =
+      absl::StrSplit(absl::GetFlag(FLAGS_statesvc), ',', absl::SkipEmpty());
+  if (targets.empty()) {
+    std::cerr << "hadron-frontend: --statesvc is required\n";
+    return 2;
+  }
+  auto state = hadron::frontend::NewGrpcStateClient(targets);
+  asio::io_context io;
+  hadron::frontend::ServerOptions options;
+  options.listen = absl::GetFlag(FLAGS_listen);
+  options.tls_listen = absl::GetFlag(FLAGS_tls_listen);
+  options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
+  options.tls_key = absl::GetFlag(FLAGS_tls_key);
+  options.session.max_literal = static_cast<size_t>(absl::GetFlag(FLAGS_max_literal));
+  hadron::frontend::Server server(io, *state, options);
+  if (auto st = server.Start(); !st.ok()) {
+    std::cerr << "hadron-frontend: " << st.message() << "\n";
+    return 1;
+  }
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code&, int) {
+    spdlog::info("shutting down");
+    server.StopAccepting();
+    io.stop();
+  });
+  std::signal(SIGPIPE, SIG_IGN);
+  int threads = absl::GetFlag(FLAGS_threads);
+  if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> pool;
+  for (int i = 1; i < threads; ++i) pool.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : pool) t.join();
+  return 0;
+}

@@ -1,0 +1,186 @@
+// Server: listeners, TLS, and the Transport that sessions read and write through.
+#include "frontend/server/server.h"
+
+#include "frontend/commands/commands.h"
+
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "asio/co_spawn.hpp"
+#include "asio/detached.hpp"
+#include "asio/ip/tcp.hpp"
+#include "asio/ssl.hpp"
+#include "asio/strand.hpp"
+#include "asio/use_awaitable.hpp"
+#include "asio/write.hpp"
+#include "spdlog/spdlog.h"
+
+namespace hadron::frontend {
+namespace {
+
+using asio::ip::tcp;
+
+class TcpTransport final : public Transport {
+ public:
+  TcpTransport(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
+      : tls_ctx_(std::move(tls)), stream_(std::move(socket), *tls_ctx_) {
+    asio::error_code ec;
+    auto ep = stream_.next_layer().remote_endpoint(ec);
+    if (!ec) {
+      peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
+      loopback_ = ep.address().is_loopback();
+    }
+  }
+
+  asio::awaitable<size_t> ReadSome(asio::mutable_buffer buf) override {
+    if (tls_active_) co_return co_await stream_.async_read_some(buf, asio::use_awaitable);
+    co_return co_await stream_.next_layer().async_read_some(buf, asio::use_awaitable);
+  }
+
+  asio::awaitable<void> Write(std::string_view data) override {
+    if (tls_active_) {
+      co_await asio::async_write(stream_, asio::buffer(data), asio::use_awaitable);
+    } else {
+      co_await asio::async_write(stream_.next_layer(), asio::buffer(data), asio::use_awaitable);
+    }
+  }
+
+  bool tls_active() const override { return tls_active_; }
+  bool can_start_tls() const override { return tls_enabled_ && !tls_active_; }
+
+  asio::awaitable<absl::Status> StartTls() override {
+    try {
+      co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      tls_active_ = true;
+      co_return absl::OkStatus();
+    } catch (const asio::system_error& e) {
+      co_return absl::UnavailableError(e.code().message());
+    }
+  }
+
+  void Close() override {
+    asio::error_code ec;
+    stream_.next_layer().shutdown(tcp::socket::shutdown_both, ec);
+    stream_.next_layer().close(ec);
+  }
+  std::string peer() const override { return peer_; }
+  bool loopback() const override { return loopback_; }
+
+  void set_tls_enabled(bool v) { tls_enabled_ = v; }
+
+ private:
+  std::shared_ptr<asio::ssl::context> tls_ctx_;
+  asio::ssl::stream<tcp::socket> stream_;
+  bool tls_enabled_ = false;
+  bool tls_active_ = false;
+  std::string peer_ = "?";
+  bool loopback_ = false;
+};
+
+absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& hostport) {
+  size_t colon = hostport.rfind(':');
+  if (colon == std::string::npos) return absl::InvalidArgumentError("expected HOST:PORT");
+  std::string host = hostport.substr(0, colon);
+  if (host.size() > 1 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int port;
+  if (!absl::SimpleAtoi(hostport.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError("bad port in " + hostport);
+  }
+  asio::error_code ec;
+  auto addr = asio::ip::make_address(host.empty() ? "0.0.0.0" : host, ec);
+  if (ec) return absl::InvalidArgumentError("bad address in " + hostport);
+  return tcp::endpoint(addr, static_cast<uint16_t>(port));
+}
+
+}  // namespace
+
+Server::Server(asio::io_context& io, StateClient& state, ServerOptions options)
+    : io_(io), state_(state), options_(std::move(options)) {
+  options_.session.dispatch = &DispatchCommand;
+}
+
+absl::Status Server::Start() {
+  tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  bool have_tls = !options_.tls_cert.empty() && !options_.tls_key.empty();
+  if (have_tls) {
+    // TLS 1.2 and newer only.
+    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+    asio::error_code ec;
+    tls_->use_certificate_chain_file(options_.tls_cert, ec);
+    if (ec) return absl::InvalidArgumentError("cannot load --tls_cert: " + ec.message());
+    tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+    if (ec) return absl::InvalidArgumentError("cannot load --tls_key: " + ec.message());
+  } else if (!options_.tls_listen.empty()) {
+    return absl::InvalidArgumentError("--tls_listen needs --tls_cert and --tls_key");
+  }
+  auto bind = [&](const std::string& hostport, bool implicit_tls) -> absl::Status {
+    auto ep = ParseEndpoint(hostport);
+    if (!ep.ok()) return ep.status();
+    auto acceptor = std::make_shared<tcp::acceptor>(io_);
+    asio::error_code ec;
+    acceptor->open(ep->protocol(), ec);
+    if (!ec) acceptor->set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor->bind(*ep, ec);
+    if (!ec) acceptor->listen(asio::socket_base::max_listen_connections, ec);
+    if (ec) return absl::UnavailableError(absl::StrCat("cannot listen on ", hostport, ": ", ec.message()));
+    acceptors_.push_back(acceptor);
+    asio::co_spawn(io_, AcceptLoop(acceptor, implicit_tls), asio::detached);
+    spdlog::info("listening on {}{}", hostport, implicit_tls ? " (TLS)" : "");
+    return absl::OkStatus();
+  };
+  if (auto st = bind(options_.listen, false); !st.ok()) return st;
+  if (!options_.tls_listen.empty()) {
+    if (auto st = bind(options_.tls_listen, true); !st.ok()) return st;
+  }
+  return absl::OkStatus();
+}
+
+void Server::StopAccepting() {
+  for (auto& a : acceptors_) {
+    asio::error_code ec;
+    std::static_pointer_cast<tcp::acceptor>(a)->close(ec);
+  }
+}
+
+asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, bool implicit_tls) {
+  auto acceptor = std::static_pointer_cast<tcp::acceptor>(acceptor_ptr);
+  bool have_tls = !options_.tls_cert.empty();
+  for (;;) {
+    tcp::socket socket(asio::make_strand(io_));
+    try {
+      co_await acceptor->async_accept(socket, asio::use_awaitable);
+    } catch (const asio::system_error& e) {
+      if (e.code() == asio::error::operation_aborted) co_return;
+      spdlog::warn("accept failed: {}", e.code().message());
+      continue;
+    }
+    asio::error_code ec;
+    socket.set_option(tcp::no_delay(true), ec);
+    auto executor = socket.get_executor();
+    auto transport = std::make_unique<TcpTransport>(std::move(socket), tls_);
+    transport->set_tls_enabled(have_tls);
+    auto* raw = transport.get();
+    auto session = std::make_shared<Session>(executor, std::move(transport), state_,
+                                             options_.session);
+    asio::co_spawn(
+        executor,
+        [session, raw, implicit_tls]() -> asio::awaitable<void> {
+          if (implicit_tls) {
+            absl::Status st = co_await raw->StartTls();
+            if (!st.ok()) {
+              raw->Close();
+              co_return;
+            }
+          }
+          co_await session->Run();
+        },
+        asio::detached);
+  }
+}
+
+}  // namespace hadron::frontend

@@ -1,0 +1,43 @@
+// Server: IMAP listeners (plain with STARTTLS, and implicit TLS), one session per connection
+// on its own strand.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "asio/io_context.hpp"
+#include "asio/ssl/context.hpp"
+#include "frontend/session/session.h"
+#include "frontend/state_client/state_client.h"
+
+namespace hadron::frontend {
+
+struct ServerOptions {
+  std::string listen;      // HOST:PORT, plain IMAP (STARTTLS when TLS is configured)
+  std::string tls_listen;  // HOST:PORT, implicit TLS; empty = none
+  std::string tls_cert;
+  std::string tls_key;
+  SessionConfig session;
+};
+
+class Server {
+ public:
+  Server(asio::io_context& io, StateClient& state, ServerOptions options);
+  // Binds the listeners and starts accepting. Errors: bad address, port in use, bad cert.
+  absl::Status Start();
+  // Stops accepting new connections.
+  void StopAccepting();
+
+ private:
+  asio::awaitable<void> AcceptLoop(std::shared_ptr<void> acceptor, bool implicit_tls);
+
+  asio::io_context& io_;
+  StateClient& state_;
+  ServerOptions options_;
+  std::shared_ptr<asio::ssl::context> tls_;
+  std::vector<std::shared_ptr<void>> acceptors_;
+};
+
+}  // namespace hadron::frontend

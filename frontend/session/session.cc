@@ -1,0 +1,214 @@
+// Session: the connection loop (read, parse, dispatch) and the helpers command handlers use.
+#include "frontend/session/session.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "asio/co_spawn.hpp"
+#include "asio/detached.hpp"
+#include "asio/experimental/awaitable_operators.hpp"
+#include "asio/redirect_error.hpp"
+#include "asio/steady_timer.hpp"
+#include "asio/this_coro.hpp"
+#include "asio/use_awaitable.hpp"
+#include "spdlog/spdlog.h"
+
+namespace hadron::frontend {
+
+using namespace asio::experimental::awaitable_operators;  // NOLINT: the || of awaitables
+
+Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+                 StateClient& state, const SessionConfig& config)
+    : executor_(executor),
+      transport_(std::move(transport)),
+      state_(state),
+      config_(config),
+      reader_(imap::CommandReader::Limits{.max_literal = config.max_literal}),
+      want_read_(executor, 1),
+      input_(executor, 1) {}
+
+Authenticated* Session::auth() {
+  if (auto* a = std::get_if<Authenticated>(&session_state_)) return a;
+  if (auto* s = std::get_if<Selected>(&session_state_)) return &s->auth;
+  return nullptr;
+}
+
+MailboxView* Session::view() {
+  if (auto* s = std::get_if<Selected>(&session_state_)) return s->view.get();
+  return nullptr;
+}
+
+void Session::Deselect() {
+  if (auto* s = std::get_if<Selected>(&session_state_)) {
+    Authenticated a = s->auth;
+    session_state_ = a;
+  }
+}
+
+std::string Session::Capabilities() const {
+  std::string caps = "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN";
+  if (std::holds_alternative<NotAuthenticated>(session_state_)) {
+    if (transport_->can_start_tls()) absl::StrAppend(&caps, " STARTTLS");
+    absl::StrAppend(&caps, " AUTH=PLAIN");
+  }
+  absl::StrAppend(&caps, " APPENDLIMIT=", config_.max_literal);
+  return caps;
+}
+
+asio::awaitable<void> Session::Send(std::string_view data) {
+  if (closed_ || data.empty()) co_return;
+  co_await transport_->Write(data);
+}
+
+asio::awaitable<void> Session::Tagged(const imap::Command& cmd, std::string_view status,
+                                      std::string_view text) {
+  std::string line;
+  line.reserve(cmd.tag.size() + status.size() + text.size() + 4);
+  line.append(cmd.tag).append(" ").append(status).append(" ").append(text).append("\r\n");
+  co_await Send(line);
+}
+
+asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status& status) {
+  std::string_view code;
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+      code = "[NONEXISTENT] ";
+      break;
+    case absl::StatusCode::kAlreadyExists:
+      code = "[ALREADYEXISTS] ";
+      break;
+    case absl::StatusCode::kUnavailable:
+    case absl::StatusCode::kDeadlineExceeded:
+      co_await Tagged(cmd, "NO", "[UNAVAILABLE] State service unavailable, try again later");
+      co_return;
+    case absl::StatusCode::kUnauthenticated:
+    case absl::StatusCode::kPermissionDenied:
+      code = "[AUTHENTICATIONFAILED] ";
+      break;
+    case absl::StatusCode::kResourceExhausted:
+      code = "[LIMIT] ";
+      break;
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kFailedPrecondition:
+      code = "[CANNOT] ";
+      break;
+    default:
+      spdlog::error("command {} failed: {}", cmd.name, status.ToString());
+      co_await Tagged(cmd, "NO", "[SERVERBUG] Internal error");
+      co_return;
+  }
+  std::string msg(status.message());
+  for (char& c : msg) {
+    if (c == '\r' || c == '\n') c = ' ';
+  }
+  co_await Tagged(cmd, "NO", std::string(code) + (msg.empty() ? "Failed" : msg));
+}
+
+asio::awaitable<void> Session::Sync(bool allow_expunge) {
+  MailboxView* v = view();
+  if (!v) co_return;
+  pb::GetChangesRequest req;
+  req.set_account_id(auth()->account_id);
+  req.set_mailbox_id(v->mailbox_id());
+  req.set_since_modseq(v->modseq());
+  auto changes = co_await state_.GetChanges(req);
+  if (changes.ok()) {
+    if (changes->mailbox_gone()) {
+      // The RFC gives no way to tell a client its mailbox vanished other than ending the session.
+      co_await Send("* BYE [CLOSED] The selected mailbox was deleted or renamed\r\n");
+      logout_ = true;
+      co_return;
+    }
+    for (const auto& c : changes->changes()) v->Enqueue(c);
+  }
+  co_await Send(v->Sync(allow_expunge));
+}
+
+asio::awaitable<void> Session::ReaderLoop() {
+  auto self = shared_from_this();
+  std::string buf(16 * 1024, '\0');
+  try {
+    for (;;) {
+      co_await want_read_.async_receive(asio::use_awaitable);
+      size_t n = co_await transport_->ReadSome(asio::buffer(buf));
+      co_await input_.async_send(asio::error_code{}, std::string(buf.data(), n),
+                                 asio::use_awaitable);
+    }
+  } catch (const asio::system_error& e) {
+    input_.try_send(e.code(), std::string());
+  } catch (const std::exception&) {
+    input_.try_send(asio::error::operation_aborted, std::string());
+  }
+}
+
+asio::awaitable<bool> Session::WaitInput(std::chrono::milliseconds timeout) {
+  if (!read_requested_) {
+    want_read_.try_send(asio::error_code{}, true);
+    read_requested_ = true;
+  }
+  asio::steady_timer timer(executor_, timeout);
+  auto result = co_await (input_.async_receive(asio::use_awaitable) ||
+                          timer.async_wait(asio::use_awaitable));
+  if (result.index() == 1) co_return false;
+  read_requested_ = false;
+  std::string data = std::get<0>(std::move(result));
+  if (data.empty()) throw asio::system_error(asio::error::eof);
+  reader_.Feed(data);
+  co_return true;
+}
+
+asio::awaitable<std::optional<std::string>> Session::ReadLine() {
+  for (;;) {
+    if (auto line = reader_.NextLine()) co_return line;
+    bool got = co_await WaitInput(std::chrono::duration_cast<std::chrono::milliseconds>(
+        config_.login_timeout));
+    if (!got) co_return std::nullopt;
+  }
+}
+
+asio::awaitable<void> Session::Run() {
+  auto self = shared_from_this();
+  asio::co_spawn(executor_, ReaderLoop(), asio::detached);
+  try {
+    co_await Send(absl::StrCat("* OK [CAPABILITY ", Capabilities(), "] ", config_.server_name,
+                               " ready.\r\n"));
+    while (!logout_) {
+      auto event = reader_.Next();
+      if (std::holds_alternative<imap::CommandReader::NeedMore>(event)) {
+        auto timeout = auth() ? config_.idle_timeout : config_.login_timeout;
+        bool got = co_await WaitInput(
+            std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+        if (!got) {
+          co_await Send("* BYE Autologout; idle for too long\r\n");
+          break;
+        }
+      } else if (auto* lit = std::get_if<imap::CommandReader::NeedLiteral>(&event)) {
+        // Sizes above the limit never reach here (the reader reports them as errors).
+        reader_.AcceptLiteral();
+        if (lit->synchronizing) co_await Send("+ OK\r\n");
+      } else if (auto* parsed = std::get_if<imap::CommandReader::Parsed>(&event)) {
+        co_await config_.dispatch(*this, parsed->command);
+      } else if (auto* err = std::get_if<imap::CommandReader::Error>(&event)) {
+        if (err->too_big) {
+          co_await Send(absl::StrCat(err->tag, " NO [TOOBIG] ", err->message, "\r\n"));
+        } else {
+          co_await Send(absl::StrCat(err->tag, " BAD ", err->message, "\r\n"));
+        }
+        if (err->fatal) {
+          co_await Send("* BYE Protocol error\r\n");
+          break;
+        }
+      }
+    }
+  } catch (const asio::system_error& e) {
+    spdlog::info("session {} ended: {}", transport_->peer(), e.code().message());
+  } catch (const std::exception& e) {
+    spdlog::error("session {} failed: {}", transport_->peer(), e.what());
+  }
+  closed_ = true;
+  want_read_.close();
+  input_.close();
+  transport_->Close();
+}
+
+}  // namespace hadron::frontend

@@ -1,0 +1,104 @@
+// Session: one IMAP connection's state machine. It owns the command reader and the mailbox
+// view; commands (frontend/commands) run on it one at a time, on the session's strand.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "asio/any_io_executor.hpp"
+#include "asio/awaitable.hpp"
+#include "asio/experimental/channel.hpp"
+#include "frontend/protocol/command.h"
+#include "frontend/protocol/reader.h"
+#include "frontend/session/mailbox_view.h"
+#include "frontend/session/transport.h"
+#include "frontend/state_client/state_client.h"
+
+namespace hadron::frontend {
+
+class Session;
+// Runs one parsed command (the command table lives in frontend/commands).
+using CommandDispatcher = asio::awaitable<void> (*)(Session&, const imap::Command&);
+
+struct SessionConfig {
+  CommandDispatcher dispatch = nullptr;
+  std::chrono::seconds login_timeout{60};
+  std::chrono::seconds idle_timeout{30 * 60};
+  std::chrono::seconds idle_keepalive{120};
+  std::chrono::milliseconds idle_poll{250};
+  size_t max_literal = 64 << 20;  // APPENDLIMIT
+  std::string server_name = "Hadron";
+};
+
+struct NotAuthenticated {};
+struct Authenticated {
+  uint64_t account_id;
+  std::string user;
+};
+struct Selected {
+  Authenticated auth;
+  std::unique_ptr<MailboxView> view;
+};
+using SessionState = std::variant<NotAuthenticated, Authenticated, Selected>;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
+          StateClient& state, const SessionConfig& config);
+
+  // Runs the connection to its end. Call through co_spawn on a strand.
+  asio::awaitable<void> Run();
+
+  // --- for command handlers ---
+  asio::awaitable<void> Send(std::string_view data);  // raw bytes, already CRLF-terminated
+  asio::awaitable<void> Tagged(const imap::Command& cmd, std::string_view status,
+                               std::string_view text);
+  // Reads one raw line (AUTHENTICATE continuation). nullopt on timeout or disconnect.
+  asio::awaitable<std::optional<std::string>> ReadLine();
+  // Waits for input or for `timeout`; returns false on timeout. Input lands in reader().
+  // Throws on disconnect.
+  asio::awaitable<bool> WaitInput(std::chrono::milliseconds timeout);
+
+  // Brings the view up to date with the state service and emits what RFC 3501 7.4.1 allows.
+  asio::awaitable<void> Sync(bool allow_expunge);
+
+  std::string Capabilities() const;
+  StateClient& state() { return state_; }
+  const SessionConfig& config() const { return config_; }
+  SessionState& session_state() { return session_state_; }
+  Authenticated* auth();
+  MailboxView* view();
+  Transport& transport() { return *transport_; }
+  imap::CommandReader& reader() { return reader_; }
+  void set_logout() { logout_ = true; }
+  bool utf8_enabled() const { return utf8_enabled_; }
+  void set_utf8_enabled() { utf8_enabled_ = true; }
+  // Leaves Selected for Authenticated (CLOSE, UNSELECT, a failed SELECT).
+  void Deselect();
+  // Maps a state-service error to an IMAP NO/BAD line for `cmd`.
+  asio::awaitable<void> Fail(const imap::Command& cmd, const absl::Status& status);
+
+ private:
+  asio::awaitable<void> ReaderLoop();
+
+  asio::any_io_executor executor_;
+  std::unique_ptr<Transport> transport_;
+  StateClient& state_;
+  SessionConfig config_;
+  imap::CommandReader reader_;
+  SessionState session_state_;
+  // The reader coroutine reads only when asked (so STARTTLS never races a pending read).
+  asio::experimental::channel<void(asio::error_code, bool)> want_read_;
+  asio::experimental::channel<void(asio::error_code, std::string)> input_;
+  bool read_requested_ = false;
+  bool logout_ = false;
+  bool closed_ = false;
+  bool utf8_enabled_ = false;
+};
+
+}  // namespace hadron::frontend
