@@ -287,7 +287,7 @@ class Parser {
       }
     }
     if (PeekIs('"') || AtLiteral()) return String().status();
-    std::string_view a = Span(IsAstringChar);
+    std::string_view a = Span([](char c) { return IsAstringChar(c) || c == '\\'; });
     if (a.empty()) return Bad("Invalid parameter");
     return absl::OkStatus();
   }
