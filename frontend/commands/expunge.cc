@@ -19,7 +19,7 @@ asio::awaitable<void> CmdExpunge(Session& s, const imap::Command& cmd) {
   if (cmd.uid && a.uids) {
     auto set = ResolveSet(*v, *a.uids, true);
     if (!set.ok()) {
-      co_await s.Tagged(cmd, "BAD", set.status().message());
+      co_await s.Tagged(cmd, "BAD", std::string(set.status().message()));
       co_return;
     }
     req.set_restrict_to_uids(true);

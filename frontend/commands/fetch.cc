@@ -34,7 +34,8 @@ bool NeedsServer(const Att& a) {
 }
 
 void AppendLiteral(std::string* out, std::string_view data) {
-  absl::StrAppend(out, "{", data.size(), "}\r\n", data);
+  absl::StrAppend(out, "{", data.size(), "}\r\n");
+  out->append(data);
 }
 
 mime::Section ToSection(const Att& a) {
@@ -136,7 +137,7 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
   }
   auto set = ResolveSet(*v, a.set, cmd.uid);
   if (!set.ok()) {
-    co_await s.Tagged(cmd, "BAD", set.status().message());
+    co_await s.Tagged(cmd, "BAD", std::string(set.status().message()));
     co_return;
   }
   bool need_server = false, need_structure = false, need_content = false, sets_seen = false;

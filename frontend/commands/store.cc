@@ -17,7 +17,7 @@ asio::awaitable<void> CmdStore(Session& s, const imap::Command& cmd) {
   }
   auto set = ResolveSet(*v, a.set, cmd.uid);
   if (!set.ok()) {
-    co_await s.Tagged(cmd, "BAD", set.status().message());
+    co_await s.Tagged(cmd, "BAD", std::string(set.status().message()));
     co_return;
   }
   if (set->empty()) {

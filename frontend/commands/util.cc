@@ -63,7 +63,7 @@ asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string
   co_await s.Tagged(cmd, "OK", text);
 }
 
-std::string CanonicalMailbox(std::string_view name) {
+std::string CanonicalMailbox(absl::string_view name) {
   if (absl::EqualsIgnoreCase(name, "INBOX")) return "INBOX";
   if (name.size() > 6 && absl::StartsWithIgnoreCase(name, "INBOX/")) {
     return absl::StrCat("INBOX", name.substr(5));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "asio/awaitable.hpp"
 #include "common/imap/seqset.h"
 #include "frontend/protocol/command.h"
@@ -32,6 +33,6 @@ pb::Flags ToFlags(const std::vector<std::string>& names);
 asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text);
 
 // Mailbox names: "INBOX" in any case is INBOX.
-std::string CanonicalMailbox(std::string_view name);
+std::string CanonicalMailbox(absl::string_view name);
 
 }  // namespace hadron::frontend
