@@ -1,0 +1,107 @@
+// MIME parsing of stored messages and the IMAP renderings (ENVELOPE, BODY, BODYSTRUCTURE, BODY[section]).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/civil_time.h"
+
+namespace hadron::mime {
+
+// Nesting deeper than this is not parsed further: the part becomes a leaf.
+inline constexpr int kMaxDepth = 100;
+
+using Params = std::vector<std::pair<std::string, std::string>>;
+
+// One node of the part tree. Offsets are into the raw message given to ParseMessage. The root is
+// the message itself: its header is the message header. A message/rfc822 part has exactly one
+// child, the encapsulated message (whose header is that message's header).
+struct Part {
+  uint64_t header_offset = 0;  // the part's MIME header (for the root: the message header)
+  uint64_t header_size = 0;    // includes the blank line that ends it, when there is one
+  uint64_t body_offset = 0;
+  uint64_t body_size = 0;
+  uint32_t body_lines = 0;  // LF count of the body, as Dovecot counts "lines"
+
+  bool multipart = false;       // Content-Type multipart/*
+  bool message_rfc822 = false;  // message/rfc822 (or the multipart/digest default)
+
+  // As written in the header (case preserved, like Dovecot); nullopt when absent or unparsable.
+  std::optional<std::string> type;
+  std::optional<std::string> subtype;
+  Params params;               // Content-Type parameters (RFC 2231 continuations merged)
+  bool has_params = false;     // a Content-Type header was parsed (params may still be empty)
+  std::optional<std::string> id;           // Content-ID
+  std::optional<std::string> description;  // Content-Description
+  std::optional<std::string> encoding;     // Content-Transfer-Encoding token
+  std::optional<std::string> md5;          // Content-MD5
+  std::optional<std::string> disposition;  // Content-Disposition token
+  Params disposition_params;
+  std::vector<std::string> language;       // Content-Language tags
+  std::optional<std::string> location;     // Content-Location
+
+  // message/rfc822 only: the encapsulated message's ENVELOPE, without the outer parentheses.
+  std::string envelope;
+
+  std::vector<Part> children;
+};
+
+struct MessageStructure {
+  Part root;
+  uint64_t size = 0;          // of the raw message
+  std::string envelope;       // "(date subject from ... message-id)"
+  std::string body;           // BODY
+  std::string bodystructure;  // BODYSTRUCTURE
+};
+
+// Never fails: malformed input yields the best structure Dovecot would also report.
+MessageStructure ParseMessage(std::string_view raw);
+
+std::string RenderEnvelope(const MessageStructure& msg);
+std::string RenderBody(const MessageStructure& msg);
+std::string RenderBodyStructure(const MessageStructure& msg);
+
+// A compact binary form for storage; DeserializeStructure validates everything it reads.
+std::string SerializeStructure(const MessageStructure& msg);
+absl::StatusOr<MessageStructure> DeserializeStructure(std::string_view bytes);
+
+enum class SectionKind { kAll, kHeader, kHeaderFields, kHeaderFieldsNot, kText, kMime };
+
+struct Section {
+  std::vector<uint32_t> part;  // 1-based part numbers; empty = the whole message
+  SectionKind kind = SectionKind::kAll;
+  std::vector<std::string> fields;  // for kHeaderFields / kHeaderFieldsNot
+};
+
+// The bytes of BODY[section] (before <partial> is applied). Missing parts give "" like Dovecot.
+// `msg` must be the structure parsed from `raw`; offsets out of range give "".
+std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
+                           const Section& section);
+
+// Top-level header values of `field` (case-insensitive), unfolded, RFC 2047 decoded to UTF-8.
+std::vector<std::string> HeaderValues(std::string_view raw, std::string_view field);
+
+// The text/* leaf bodies with the transfer encoding undone, separated by newlines (for SEARCH
+// BODY/TEXT). Charsets are not converted.
+std::string SearchableText(std::string_view raw, const MessageStructure& msg);
+
+// The day of the Date: header as written, in its own zone; nullopt when missing or unparsable.
+std::optional<absl::CivilDay> SentDate(std::string_view raw);
+
+// ASCII case-insensitive substring test (an empty needle matches).
+bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
+
+// Decodes RFC 2047 encoded-words (B and Q; UTF-8, US-ASCII and ISO-8859-1 become UTF-8, other
+// charsets are passed through undecoded).
+std::string DecodeRfc2047(std::string_view value);
+
+// Rewrites bare LF as CRLF. Dovecot serves every message with CRLF line ends and reports sizes
+// accordingly; storing the normalized form makes our sizes and sections match.
+std::string NormalizeLineEndings(std::string_view raw);
+
+}  // namespace hadron::mime
