@@ -1,0 +1,58 @@
+// RocksDB key layout of the state store: every key in one place, fixed-width big-endian.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace hadron::store::keys {
+
+// Column family names.
+inline constexpr char kAccountsCf[] = "accounts";
+inline constexpr char kAccountNamesCf[] = "account_names";
+inline constexpr char kMailboxesCf[] = "mailboxes";
+inline constexpr char kMailboxNamesCf[] = "mailbox_names";
+inline constexpr char kMessagesCf[] = "messages";
+inline constexpr char kBlobsCf[] = "blobs";
+inline constexpr char kParsedCf[] = "parsed";
+inline constexpr char kChangesCf[] = "changes";
+inline constexpr char kMetaCf[] = "meta";
+
+// Big-endian fixed-width encoders/decoders (byte order == numeric order).
+void PutU32(std::string* out, uint32_t v);
+void PutU64(std::string* out, uint64_t v);
+uint32_t GetU32(std::string_view in);  // requires in.size() >= 4
+uint64_t GetU64(std::string_view in);  // requires in.size() >= 8
+
+// accounts: account id.
+std::string AccountKey(uint64_t account);
+// account_names: lowercase account name.
+std::string AccountNameKey(std::string_view lower_name);
+// mailboxes: (account, mailbox id).
+std::string MailboxKey(uint64_t account, uint64_t mailbox);
+std::string MailboxPrefix(uint64_t account);
+// Returns the mailbox id of a mailboxes key, or nullopt if malformed.
+std::optional<uint64_t> MailboxIdFromKey(std::string_view key);
+// mailbox_names: (account, full name).
+std::string MailboxNameKey(uint64_t account, std::string_view name);
+// messages: (account, mailbox, uid).
+std::string MessageKey(uint64_t account, uint64_t mailbox, uint32_t uid);
+std::string MessagePrefix(uint64_t account, uint64_t mailbox);
+std::optional<uint32_t> UidFromMessageKey(std::string_view key);
+// blobs and parsed: the 32-byte SHA-256 of the raw message.
+std::string BlobKey(std::string_view sha256);
+// changes: (account, mailbox, modseq).
+std::string ChangeKey(uint64_t account, uint64_t mailbox, uint64_t modseq);
+std::string ChangePrefix(uint64_t account, uint64_t mailbox);
+std::optional<uint64_t> ModseqFromChangeKey(std::string_view key);
+// meta: counters and blob reference counts.
+std::string NextAccountIdKey();
+std::string NextMailboxIdKey();
+std::string NextUidValidityKey();
+std::string BlobRefKey(std::string_view sha256);
+
+// The smallest key greater than every key starting with `prefix` (for iterate_upper_bound).
+std::string PrefixEnd(std::string_view prefix);
+
+}  // namespace hadron::store::keys

@@ -1,0 +1,325 @@
+// The state store: mailbox records, hierarchy (create with parents, rename with children), select.
+#include <algorithm>
+
+#include "absl/strings/str_cat.h"
+#include "common/status.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "statesvc/store/keys.h"
+#include "statesvc/store/mutations.h"
+#include "statesvc/store/names.h"
+#include "statesvc/store/store.h"
+#include "statesvc/store/store_internal.h"
+
+namespace hadron::store {
+namespace {
+
+// Names of every mailbox of `account` that lies under `name` ("name/...").
+absl::StatusOr<std::vector<std::string>> ChildNames(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                                                    uint64_t account, std::string_view name) {
+  std::string prefix = keys::MailboxNameKey(account, std::string(name) + "/");
+  std::string end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(ro, cf));
+  std::vector<std::string> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) out.emplace_back(it->key().ToStringView().substr(8));
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return out;
+}
+
+}  // namespace
+
+absl::Status Store::CheckAccount(uint64_t account) {
+  ASSIGN_OR_RETURN(auto rec, GetValue(db_, cf(kAccounts), keys::AccountKey(account), nullptr));
+  if (!rec) return absl::NotFoundError(absl::StrCat("no account ", account));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<MailboxRecord> Store::LoadMailbox(uint64_t account, uint64_t id,
+                                                 const rocksdb::Snapshot* snapshot) {
+  ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMailboxes), keys::MailboxKey(account, id), snapshot));
+  if (!v) return absl::NotFoundError("no such mailbox");
+  ASSIGN_OR_RETURN(MailboxRecord rec, DecodeMailbox(*v));
+  rec.info.id = id;
+  return rec;
+}
+
+absl::StatusOr<MailboxRecord> Store::LoadMailboxByName(uint64_t account, std::string_view name,
+                                                       uint64_t* id,
+                                                       const rocksdb::Snapshot* snapshot) {
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalMailboxName(name));
+  ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, canonical),
+                                    snapshot));
+  if (!v) return absl::NotFoundError(absl::StrCat("no mailbox ", canonical));
+  ASSIGN_OR_RETURN(uint64_t mailbox_id, DecodeU64(*v));
+  if (id != nullptr) *id = mailbox_id;
+  return LoadMailbox(account, mailbox_id, snapshot);
+}
+
+absl::Status Store::AddMailboxToBatch(uint64_t account, std::string_view name,
+                                      std::string_view special_use, bool subscribed, uint64_t id,
+                                      uint32_t uid_validity, rocksdb::WriteBatch& batch,
+                                      MailboxInfo* info) {
+  MailboxRecord rec;
+  rec.info.id = id;
+  rec.info.name = std::string(name);
+  rec.info.uid_validity = uid_validity;
+  rec.info.uid_next = 1;
+  rec.info.highest_modseq = 1;
+  rec.info.subscribed = subscribed;
+  rec.info.special_use = std::string(special_use);
+  batch.Put(cf(kMailboxes), keys::MailboxKey(account, id), EncodeMailbox(rec));
+  batch.Put(cf(kMailboxNames), keys::MailboxNameKey(account, name), EncodeU64(id));
+  *info = rec.info;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::pair<uint32_t, MessageRecord>>> Store::LoadMessages(
+    uint64_t account, uint64_t mailbox, const rocksdb::Snapshot* snapshot) {
+  std::string prefix = keys::MessagePrefix(account, mailbox);
+  std::string end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snapshot;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMessages)));
+  std::vector<std::pair<uint32_t, MessageRecord>> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto uid = keys::UidFromMessageKey(it->key().ToStringView());
+    if (!uid) return absl::DataLossError("malformed message key");
+    ASSIGN_OR_RETURN(MessageRecord rec, DecodeMessage(it->value().ToStringView()));
+    out.emplace_back(*uid, std::move(rec));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return out;
+}
+
+absl::Status Store::RemoveMailboxToBatch(uint64_t account, uint64_t id, std::string_view name,
+                                         rocksdb::WriteBatch& batch, BlobDeltas& blobs) {
+  ASSIGN_OR_RETURN(auto messages, LoadMessages(account, id));
+  for (const auto& [uid, rec] : messages) {
+    batch.Delete(cf(kMessages), keys::MessageKey(account, id, uid));
+    blobs.delta[rec.blob] -= 1;
+  }
+  std::string prefix = keys::ChangePrefix(account, id);
+  batch.DeleteRange(cf(kChanges), prefix, keys::PrefixEnd(prefix));
+  batch.Delete(cf(kMailboxes), keys::MailboxKey(account, id));
+  batch.Delete(cf(kMailboxNames), keys::MailboxNameKey(account, name));
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<MailboxInfo>> Store::ListMailboxes(uint64_t account) {
+  RETURN_IF_ERROR(CheckAccount(account));
+  std::string prefix = keys::MailboxPrefix(account);
+  std::string end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMailboxes)));
+  std::vector<MailboxInfo> out;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto id = keys::MailboxIdFromKey(it->key().ToStringView());
+    if (!id) return absl::DataLossError("malformed mailbox key");
+    ASSIGN_OR_RETURN(MailboxRecord rec, DecodeMailbox(it->value().ToStringView()));
+    rec.info.id = *id;
+    out.push_back(std::move(rec.info));
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  std::sort(out.begin(), out.end(), [](const MailboxInfo& a, const MailboxInfo& b) {
+    // INBOX first, then by name.
+    if ((a.name == "INBOX") != (b.name == "INBOX")) return a.name == "INBOX";
+    return a.name < b.name;
+  });
+  return out;
+}
+
+absl::StatusOr<MailboxInfo> Store::GetMailbox(uint64_t account, std::string_view name) {
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, nullptr));
+  return rec.info;
+}
+
+absl::StatusOr<MailboxInfo> Store::GetMailboxById(uint64_t account, uint64_t mailbox) {
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailbox(account, mailbox));
+  return rec.info;
+}
+
+absl::Status Store::CreateMailboxLocked(uint64_t account, std::string_view name,
+                                        std::string_view special_use, MailboxInfo* info) {
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalMailboxName(name));
+  ASSIGN_OR_RETURN(std::string use, CanonicalSpecialUse(special_use));
+  ASSIGN_OR_RETURN(auto existing, GetValue(db_, cf(kMailboxNames),
+                                           keys::MailboxNameKey(account, canonical), nullptr));
+  if (existing) return absl::AlreadyExistsError(absl::StrCat("mailbox ", canonical, " exists"));
+  std::vector<std::string> missing;
+  for (const auto& parent : ParentNames(canonical)) {
+    ASSIGN_OR_RETURN(auto p, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, parent),
+                                      nullptr));
+    if (!p) missing.push_back(parent);
+  }
+  ASSIGN_OR_RETURN(auto ids, AllocateMailboxIds(missing.size() + 1));
+  rocksdb::WriteBatch batch;
+  MailboxInfo parent_info;
+  for (size_t i = 0; i < missing.size(); ++i) {
+    RETURN_IF_ERROR(AddMailboxToBatch(account, missing[i], "", false, ids[i].first, ids[i].second,
+                                      batch, &parent_info));
+  }
+  RETURN_IF_ERROR(AddMailboxToBatch(account, canonical, use, false, ids.back().first,
+                                    ids.back().second, batch, info));
+  return Commit(account, batch, {}, {});
+}
+
+absl::StatusOr<MailboxInfo> Store::CreateMailbox(uint64_t account, std::string_view name,
+                                                 std::string_view special_use) {
+  absl::MutexLock lock(AccountMutex(account));
+  RETURN_IF_ERROR(CheckAccount(account));
+  MailboxInfo info;
+  RETURN_IF_ERROR(CreateMailboxLocked(account, name, special_use, &info));
+  return info;
+}
+
+absl::Status Store::DeleteMailbox(uint64_t account, std::string_view name) {
+  ASSIGN_OR_RETURN(std::string canonical, CanonicalMailboxName(name));
+  if (canonical == "INBOX") return absl::InvalidArgumentError("INBOX cannot be deleted");
+  absl::MutexLock lock(AccountMutex(account));
+  uint64_t id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, canonical, &id));
+  ASSIGN_OR_RETURN(auto children, ChildNames(db_, cf(kMailboxNames), account, canonical));
+  if (!children.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat("mailbox ", canonical, " has children"));
+  }
+  rocksdb::WriteBatch batch;
+  BlobDeltas blobs;
+  RETURN_IF_ERROR(RemoveMailboxToBatch(account, id, canonical, batch, blobs));
+  return Commit(account, batch, blobs, {Pending{id, true, {}}});
+}
+
+absl::Status Store::RenameMailbox(uint64_t account, std::string_view from, std::string_view to) {
+  ASSIGN_OR_RETURN(std::string src, CanonicalMailboxName(from));
+  ASSIGN_OR_RETURN(std::string dst, CanonicalMailboxName(to));
+  absl::MutexLock lock(AccountMutex(account));
+  uint64_t src_id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord src_rec, LoadMailboxByName(account, src, &src_id));
+  ASSIGN_OR_RETURN(auto existing, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, dst),
+                                           nullptr));
+  if (existing) return absl::AlreadyExistsError(absl::StrCat("mailbox ", dst, " exists"));
+  if (src == "INBOX") return MoveInboxLocked(account, dst);
+  if (dst.starts_with(src + "/")) {
+    return absl::InvalidArgumentError("cannot rename a mailbox into its own child");
+  }
+  ASSIGN_OR_RETURN(auto children, ChildNames(db_, cf(kMailboxNames), account, src));
+  std::vector<std::pair<std::string, std::string>> moves = {{src, dst}};
+  for (const auto& child : children) moves.emplace_back(child, dst + child.substr(src.size()));
+  for (size_t i = 1; i < moves.size(); ++i) {
+    if (moves[i].second.size() > kMaxMailboxNameBytes) return absl::InvalidArgumentError("name too long");
+    ASSIGN_OR_RETURN(auto taken, GetValue(db_, cf(kMailboxNames),
+                                          keys::MailboxNameKey(account, moves[i].second), nullptr));
+    if (taken) return absl::AlreadyExistsError(absl::StrCat("mailbox ", moves[i].second, " exists"));
+  }
+  std::vector<std::string> missing;
+  for (const auto& parent : ParentNames(dst)) {
+    ASSIGN_OR_RETURN(auto p, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, parent),
+                                      nullptr));
+    if (!p && parent != src) missing.push_back(parent);
+  }
+  rocksdb::WriteBatch batch;
+  if (!missing.empty()) {
+    ASSIGN_OR_RETURN(auto ids, AllocateMailboxIds(missing.size()));
+    MailboxInfo info;
+    for (size_t i = 0; i < missing.size(); ++i) {
+      RETURN_IF_ERROR(AddMailboxToBatch(account, missing[i], "", false, ids[i].first, ids[i].second,
+                                        batch, &info));
+    }
+  }
+  for (const auto& [old_name, new_name] : moves) {
+    uint64_t id = 0;
+    ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, old_name, &id));
+    rec.info.name = new_name;
+    batch.Delete(cf(kMailboxNames), keys::MailboxNameKey(account, old_name));
+    batch.Put(cf(kMailboxNames), keys::MailboxNameKey(account, new_name), EncodeU64(id));
+    batch.Put(cf(kMailboxes), keys::MailboxKey(account, id), EncodeMailbox(rec));
+  }
+  return Commit(account, batch, {}, {});
+}
+
+absl::Status Store::MoveInboxLocked(uint64_t account, std::string_view to) {
+  uint64_t inbox_id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord inbox, LoadMailboxByName(account, "INBOX", &inbox_id));
+  std::vector<std::string> missing;
+  for (const auto& parent : ParentNames(to)) {
+    ASSIGN_OR_RETURN(auto p, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, parent),
+                                      nullptr));
+    if (!p) missing.push_back(parent);
+  }
+  ASSIGN_OR_RETURN(auto ids, AllocateMailboxIds(missing.size() + 1));
+  rocksdb::WriteBatch batch;
+  MailboxInfo info;
+  for (size_t i = 0; i < missing.size(); ++i) {
+    RETURN_IF_ERROR(AddMailboxToBatch(account, missing[i], "", false, ids[i].first, ids[i].second,
+                                      batch, &info));
+  }
+  const uint64_t dst_id = ids.back().first;
+  MailboxRecord dst;
+  dst.info.id = dst_id;
+  dst.info.name = std::string(to);
+  dst.info.uid_validity = ids.back().second;
+  dst.info.uid_next = inbox.info.uid_next;
+  dst.info.highest_modseq = 2;
+  dst.info.subscribed = inbox.info.subscribed;
+  dst.keywords = inbox.keywords;
+  ASSIGN_OR_RETURN(auto messages, LoadMessages(account, inbox_id));
+  std::vector<Pending> pending;
+  Change appended{dst.info.highest_modseq, Change::kAppend, {}, {}};
+  const uint64_t inbox_modseq = inbox.info.highest_modseq + 1;
+  Change expunged{inbox_modseq, Change::kExpunge, {}, {}};
+  for (auto& [uid, rec] : messages) {
+    batch.Delete(cf(kMessages), keys::MessageKey(account, inbox_id, uid));
+    rec.modseq = dst.info.highest_modseq;
+    batch.Put(cf(kMessages), keys::MessageKey(account, dst_id, uid), EncodeMessage(rec));
+    CountMessage(dst.info, rec, +1);
+    appended.messages.push_back(MessageMeta{uid, rec.flags, rec.modseq});
+    expunged.expunged.push_back(uid);
+  }
+  batch.Put(cf(kMailboxes), keys::MailboxKey(account, dst_id), EncodeMailbox(dst));
+  batch.Put(cf(kMailboxNames), keys::MailboxNameKey(account, to), EncodeU64(dst_id));
+  if (!appended.messages.empty()) {
+    PutChange(batch, cf(kChanges), account, dst_id, appended);
+    inbox.info.highest_modseq = inbox_modseq;
+    inbox.info.messages = 0;
+    inbox.info.unseen = 0;
+    inbox.info.deleted = 0;
+    inbox.info.size = 0;
+    PutChange(batch, cf(kChanges), account, inbox_id, expunged);
+    batch.Put(cf(kMailboxes), keys::MailboxKey(account, inbox_id), EncodeMailbox(inbox));
+    pending.push_back(Pending{dst_id, false, appended});
+    pending.push_back(Pending{inbox_id, false, expunged});
+  }
+  return Commit(account, batch, {}, pending);
+}
+
+absl::Status Store::SetSubscribed(uint64_t account, std::string_view name, bool subscribed) {
+  absl::MutexLock lock(AccountMutex(account));
+  uint64_t id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, &id));
+  if (rec.info.subscribed == subscribed) return absl::OkStatus();
+  rec.info.subscribed = subscribed;
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(kMailboxes), keys::MailboxKey(account, id), EncodeMailbox(rec));
+  return Commit(account, batch, {}, {});
+}
+
+absl::StatusOr<SelectResult> Store::Select(uint64_t account, std::string_view name) {
+  ScopedSnapshot snap(db_);
+  uint64_t id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, &id, snap.get()));
+  ASSIGN_OR_RETURN(auto messages, LoadMessages(account, id, snap.get()));
+  SelectResult out;
+  out.info = std::move(rec.info);
+  out.keywords = std::move(rec.keywords);
+  out.messages.reserve(messages.size());
+  for (auto& [uid, m] : messages) out.messages.push_back(MessageMeta{uid, std::move(m.flags), m.modseq});
+  return out;
+}
+
+}  // namespace hadron::store

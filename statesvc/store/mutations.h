@@ -1,0 +1,28 @@
+// Small helpers for building a mutation's WriteBatch (counts, change records, flags).
+#pragma once
+
+#include <cstdint>
+
+#include "absl/status/statusor.h"
+#include "rocksdb/db.h"
+#include "rocksdb/write_batch.h"
+#include "statesvc/store/records.h"
+#include "statesvc/store/types.h"
+
+namespace hadron::store {
+
+// Adds (sign=+1) or removes (sign=-1) a message's contribution to the mailbox counts.
+void CountMessage(MailboxInfo& info, const MessageRecord& m, int sign);
+
+// Appends `change` to the mailbox's change log.
+void PutChange(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, uint64_t account,
+               uint64_t mailbox, const Change& change);
+
+// Validates flags and maps keywords to the mailbox's spelling (case-insensitive). New keywords
+// are added to `mailbox.keywords` when `add_new`; otherwise unknown keywords are dropped.
+absl::StatusOr<Flags> CanonicalFlags(const Flags& in, MailboxRecord& mailbox, bool add_new);
+
+// The flags after applying `op` with `arg` to `cur` (both canonical).
+Flags ApplyFlags(const Flags& cur, StoreOp op, const Flags& arg);
+
+}  // namespace hadron::store

@@ -1,0 +1,59 @@
+// Value encodings of the state store's records (a versioned, varint-based binary format).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "statesvc/store/types.h"
+
+namespace hadron::store {
+
+struct AccountRecord {
+  std::string name;
+  // scrypt parameters and output, stored with the hash so they can change later.
+  uint64_t scrypt_n = 0;
+  uint32_t scrypt_r = 0;
+  uint32_t scrypt_p = 0;
+  std::string salt;
+  std::string hash;
+};
+
+struct MailboxRecord {
+  MailboxInfo info;                   // info.id is not encoded; it comes from the key
+  std::vector<std::string> keywords;  // every keyword ever used, in first-use order
+  uint64_t log_floor = 0;             // changes after this modseq are all in the log
+};
+
+struct MessageRecord {
+  std::string blob;  // SHA-256 of the raw message (32 bytes)
+  Flags flags;
+  uint64_t modseq = 0;
+  int64_t internal_date = 0;
+  int32_t internal_date_tz = 0;
+  uint64_t size = 0;
+};
+
+struct ParsedRecord {
+  std::string envelope;
+  std::string body;
+  std::string bodystructure;
+  std::string structure;  // mime::SerializeStructure
+};
+
+std::string EncodeAccount(const AccountRecord& r);
+absl::StatusOr<AccountRecord> DecodeAccount(std::string_view in);
+std::string EncodeMailbox(const MailboxRecord& r);
+absl::StatusOr<MailboxRecord> DecodeMailbox(std::string_view in);
+std::string EncodeMessage(const MessageRecord& r);
+absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in);
+std::string EncodeParsed(const ParsedRecord& r);
+absl::StatusOr<ParsedRecord> DecodeParsed(std::string_view in);
+std::string EncodeChange(const Change& c);
+absl::StatusOr<Change> DecodeChange(std::string_view in);
+std::string EncodeU64(uint64_t v);
+absl::StatusOr<uint64_t> DecodeU64(std::string_view in);
+
+}  // namespace hadron::store

@@ -1,0 +1,161 @@
+// The state store: accounts, mailboxes, messages, blobs and the change log on one RocksDB.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/types/span.h"
+#include "statesvc/store/password.h"
+#include "statesvc/store/records.h"
+#include "statesvc/store/types.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Snapshot;
+class WriteBatch;
+}  // namespace rocksdb
+
+namespace hadron::store {
+
+struct StoreOptions {
+  ScryptParams scrypt;
+  // Tests may turn off fsync for speed; production keeps it on.
+  bool sync_writes = true;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database in `dir`.
+  static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
+                                                     const StoreOptions& options = {});
+  ~Store();  // flushes and closes the database
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Set before serving; not owned. Called after every committed mutation.
+  void SetListener(ChangeListener* listener);
+
+  // --- Accounts. Names are case-insensitive (stored lowercase). ---
+  // Creates the account with INBOX, Drafts, Sent, Trash, Junk and Archive. AlreadyExists if taken.
+  absl::StatusOr<uint64_t> CreateAccount(std::string_view name, std::string_view password);
+  absl::Status DeleteAccount(std::string_view name);
+  absl::Status SetPassword(std::string_view name, std::string_view password);
+  // Unauthenticated on an unknown name or a wrong password (same message for both).
+  absl::StatusOr<Account> Authenticate(std::string_view name, std::string_view password);
+  absl::StatusOr<Account> LookupAccount(std::string_view name);
+
+  // --- Mailboxes. Names use "/"; any case of INBOX means INBOX. ---
+  absl::StatusOr<std::vector<MailboxInfo>> ListMailboxes(uint64_t account);  // sorted by name
+  absl::StatusOr<MailboxInfo> GetMailbox(uint64_t account, std::string_view name);
+  absl::StatusOr<MailboxInfo> GetMailboxById(uint64_t account, uint64_t mailbox);
+  // Creates missing parents too. AlreadyExists if `name` exists.
+  absl::StatusOr<MailboxInfo> CreateMailbox(uint64_t account, std::string_view name,
+                                            std::string_view special_use = "");
+  // InvalidArgument for INBOX, FailedPrecondition if it has children; its messages go.
+  absl::Status DeleteMailbox(uint64_t account, std::string_view name);
+  // Moves children along; renaming INBOX moves its messages to a new mailbox and empties INBOX.
+  absl::Status RenameMailbox(uint64_t account, std::string_view from, std::string_view to);
+  absl::Status SetSubscribed(uint64_t account, std::string_view name, bool subscribed);
+  absl::StatusOr<SelectResult> Select(uint64_t account, std::string_view name);
+
+  // --- Messages. ---
+  // internal_date 0 = now; tz in minutes east of UTC.
+  absl::StatusOr<AppendResult> Append(uint64_t account, std::string_view mailbox, const Flags& flags,
+                                      int64_t internal_date, int32_t internal_date_tz,
+                                      std::string_view raw);
+  absl::StatusOr<std::vector<FetchedMessage>> Fetch(uint64_t account, uint64_t mailbox,
+                                                    absl::Span<const uint32_t> uids,
+                                                    bool want_structure, bool want_content);
+  absl::StatusOr<StoreResult> StoreFlags(uint64_t account, uint64_t mailbox,
+                                         absl::Span<const uint32_t> uids, StoreOp op,
+                                         const Flags& flags, uint64_t unchanged_since);
+  absl::StatusOr<ExpungeResult> Expunge(uint64_t account, uint64_t mailbox,
+                                        absl::Span<const uint32_t> uids, bool restrict_to_uids,
+                                        bool force);
+  absl::StatusOr<CopyResult> Copy(uint64_t account, uint64_t mailbox,
+                                  absl::Span<const uint32_t> uids, std::string_view destination,
+                                  bool move);
+  absl::StatusOr<std::vector<uint32_t>> Search(uint64_t account, uint64_t mailbox,
+                                               const SearchKey& key);
+  absl::StatusOr<ChangesResult> GetChanges(uint64_t account, uint64_t mailbox,
+                                           uint64_t since_modseq);
+
+  // Number of stored blobs (distinct message contents); for tests and stats.
+  absl::StatusOr<uint64_t> CountBlobs();
+
+ private:
+  struct NewBlob {
+    std::string raw;
+    std::string parsed;  // EncodeParsed
+  };
+  // Blob reference deltas of one mutation, with the content of blobs it may create.
+  struct BlobDeltas {
+    absl::flat_hash_map<std::string, int64_t> delta;
+    absl::flat_hash_map<std::string, NewBlob> fresh;
+  };
+  struct Pending {  // a change to publish after commit
+    uint64_t mailbox = 0;
+    bool gone = false;
+    Change change;
+  };
+  Store(const StoreOptions& options, rocksdb::DB* db,
+        std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  absl::Mutex* AccountMutex(uint64_t account);
+  absl::Status InitCounters();
+  // Allocates `n` (mailbox id, uid validity) pairs, persisted before returning.
+  absl::StatusOr<std::vector<std::pair<uint64_t, uint32_t>>> AllocateMailboxIds(size_t n);
+  // Commits `batch` plus the blob reference changes, synced; then publishes `pending`.
+  absl::Status Commit(uint64_t account, rocksdb::WriteBatch& batch, const BlobDeltas& blobs,
+                      const std::vector<Pending>& pending);
+
+  // Helpers that expect the account mutex held by the caller.
+  absl::StatusOr<MailboxRecord> LoadMailboxByName(uint64_t account, std::string_view name,
+                                                  uint64_t* id,
+                                                  const rocksdb::Snapshot* snapshot = nullptr);
+  absl::StatusOr<MailboxRecord> LoadMailbox(uint64_t account, uint64_t id,
+                                            const rocksdb::Snapshot* snapshot = nullptr);
+  absl::Status CheckAccount(uint64_t account);
+  absl::Status MoveInboxLocked(uint64_t account, std::string_view to);
+  absl::Status AddMailboxToBatch(uint64_t account, std::string_view name,
+                                 std::string_view special_use, bool subscribed, uint64_t id,
+                                 uint32_t uid_validity, rocksdb::WriteBatch& batch,
+                                 MailboxInfo* info);
+  absl::StatusOr<std::vector<std::pair<uint32_t, MessageRecord>>> LoadMessages(
+      uint64_t account, uint64_t mailbox, const rocksdb::Snapshot* snapshot = nullptr);
+  absl::Status RemoveMailboxToBatch(uint64_t account, uint64_t id, std::string_view name,
+                                    rocksdb::WriteBatch& batch, BlobDeltas& blobs);
+  absl::Status CreateMailboxLocked(uint64_t account, std::string_view name,
+                                   std::string_view special_use, MailboxInfo* info);
+  absl::StatusOr<AccountRecord> LoadAccountByName(std::string_view lower_name, uint64_t* id);
+
+  rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
+
+  const StoreOptions options_;
+  rocksdb::DB* db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  ChangeListener* listener_ = nullptr;
+
+  absl::Mutex accounts_mu_;  // serializes account creation and deletion
+  absl::Mutex locks_mu_;
+  absl::flat_hash_map<uint64_t, std::unique_ptr<absl::Mutex>> account_locks_
+      ABSL_GUARDED_BY(locks_mu_);
+  absl::Mutex counters_mu_;
+  uint64_t next_mailbox_id_ ABSL_GUARDED_BY(counters_mu_) = 1;
+  uint32_t next_uid_validity_ ABSL_GUARDED_BY(counters_mu_) = 1;
+  // Blob reference counts are shared across accounts; stripes serialize their read-modify-write.
+  static constexpr size_t kBlobStripes = 64;
+  std::array<absl::Mutex, kBlobStripes> blob_mu_;
+};
+
+}  // namespace hadron::store
