@@ -54,7 +54,8 @@ std::string DecodeBase64Lenient(std::string_view in) {
       clean.push_back(c);
     }
   }
-  clean.resize(clean.size() - clean.size() % 4);
+  if (clean.size() % 4 == 1) clean.pop_back();  // a lone sextet carries no whole byte
+  while (clean.size() % 4 != 0) clean.push_back('=');
   std::string out;
   if (!absl::Base64Unescape(clean, &out)) return "";
   return out;
