@@ -12,7 +12,7 @@ using testing::Drive;
 using V = std::vector<std::string>;
 
 // Runs Drive whole and byte by byte; both must agree.
-V Run(std::string_view input, CommandReader::Limits limits = {}, bool accept = true) {
+V Feed3(std::string_view input, CommandReader::Limits limits = {}, bool accept = true) {
   V whole = Drive(input, input.size(), limits, accept);
   V bytes = Drive(input, 1, limits, accept);
   EXPECT_EQ(whole, bytes) << "input: " << input;
@@ -22,12 +22,12 @@ V Run(std::string_view input, CommandReader::Limits limits = {}, bool accept = t
 }
 
 TEST(ReaderTest, PipelinedCommandsAndBareLf) {
-  EXPECT_EQ(Run("a NOOP\r\nb LOGOUT\nc CAPABILITY\r\n"),
+  EXPECT_EQ(Feed3("a NOOP\r\nb LOGOUT\nc CAPABILITY\r\n"),
             (V{"CMD a NOOP", "CMD b LOGOUT", "CMD c CAPABILITY"}));
 }
 
 TEST(ReaderTest, BlankLinesAreIgnored) {
-  EXPECT_EQ(Run("\r\n\na NOOP\r\n\r\n"), (V{"CMD a NOOP"}));
+  EXPECT_EQ(Feed3("\r\n\na NOOP\r\n\r\n"), (V{"CMD a NOOP"}));
 }
 
 TEST(ReaderTest, IncompleteLineNeedsMore) {
@@ -44,18 +44,18 @@ TEST(ReaderTest, IncompleteLineNeedsMore) {
 }
 
 TEST(ReaderTest, SyncLiteralAccepted) {
-  EXPECT_EQ(Run("a APPEND INBOX (\\Seen) {11}\r\nhello\r\nworld\r\nb NOOP\r\n"),
-            (V{"LIT a 11 sync", "CMD a APPEND mbox=INBOX flags=\\Seen msg=hello\r\nworld",
+  EXPECT_EQ(Feed3("a APPEND INBOX (\\Seen) {12}\r\nhello\r\nworld\r\nb NOOP\r\n"),
+            (V{"LIT a 12 sync", "CMD a APPEND mbox=INBOX flags=\\Seen msg=hello\r\nworld",
                "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, NonSyncLiteralAccepted) {
-  EXPECT_EQ(Run("a LOGIN {3+}\r\njoe {2+}\r\npw\r\n"),
+  EXPECT_EQ(Feed3("a LOGIN {3+}\r\njoe {2+}\r\npw\r\n"),
             (V{"LIT a 3 nonsync", "LIT a 2 nonsync", "CMD a LOGIN user=joe pass=pw"}));
 }
 
 TEST(ReaderTest, ZeroLengthLiteral) {
-  EXPECT_EQ(Run("a LOGIN {0}\r\n {0}\r\n\r\n"), (V{"LIT a 0 sync", "LIT a 0 sync",
+  EXPECT_EQ(Feed3("a LOGIN {0}\r\n {0}\r\n\r\n"), (V{"LIT a 0 sync", "LIT a 0 sync",
                                                    "CMD a LOGIN user= pass="}));
 }
 
@@ -90,14 +90,14 @@ TEST(ReaderTest, UidCommandNameInNeedLiteral) {
 
 TEST(ReaderTest, SyncLiteralRejected) {
   // The client does not send a rejected synchronizing literal; its next command follows.
-  EXPECT_EQ(Run("a APPEND INBOX {5}\r\nb NOOP\r\n", {}, /*accept=*/false),
+  EXPECT_EQ(Feed3("a APPEND INBOX {5}\r\nb NOOP\r\n", {}, /*accept=*/false),
             (V{"LIT a 5 sync", "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, NonSyncLiteralRejectedIsSkipped) {
   // The literal bytes (which look like a command) and the rest of the line are skipped,
   // including a further non-synchronizing literal announced on that line.
-  EXPECT_EQ(Run("a LOGIN {8+}\r\nc NOOP\r\n {4+}\r\nx\r\ny tail\r\nb NOOP\r\n", {},
+  EXPECT_EQ(Feed3("a LOGIN {8+}\r\nc NOOP\r\n {4+}\r\nx\r\ny tail\r\nb NOOP\r\n", {},
                 /*accept=*/false),
             (V{"LIT a 8 nonsync", "CMD b NOOP"}));
 }
@@ -106,10 +106,10 @@ TEST(ReaderTest, LiteralTooLarge) {
   CommandReader::Limits limits;
   limits.max_literal = 10;
   // Synchronizing: refused before "+", nothing to skip.
-  EXPECT_EQ(Run("a APPEND INBOX {11}\r\nb NOOP\r\n", limits),
+  EXPECT_EQ(Feed3("a APPEND INBOX {11}\r\nb NOOP\r\n", limits),
             (V{"ERR a Literal too large", "CMD b NOOP"}));
   // Non-synchronizing: its bytes are skipped.
-  EXPECT_EQ(Run("a APPEND INBOX {11+}\r\nb NOOP\r\nxxx\r\nc NOOP\r\n", limits),
+  EXPECT_EQ(Feed3("a APPEND INBOX {11+}\r\nb NOOP\r\nxxx\r\nc NOOP\r\n", limits),
             (V{"ERR a Literal too large", "CMD c NOOP"}));
   CommandReader r(limits);
   r.Feed("a APPEND INBOX {11}\r\n");
@@ -123,19 +123,19 @@ TEST(ReaderTest, CommandTooLarge) {
   CommandReader::Limits limits;
   limits.max_literal = 100;
   limits.max_command = 50;
-  EXPECT_EQ(Run("a LOGIN {30}\r\n012345678901234567890123456789 {30}\r\nb NOOP\r\n", limits),
+  EXPECT_EQ(Feed3("a LOGIN {30}\r\n012345678901234567890123456789 {30}\r\nb NOOP\r\n", limits),
             (V{"LIT a 30 sync", "ERR a Literal too large", "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, UnknownCommandOrBadTagBeforeLiteral) {
-  EXPECT_EQ(Run("a FROB {3}\r\nb NOOP\r\n"), (V{"ERR a Unknown command", "CMD b NOOP"}));
-  EXPECT_EQ(Run("+ LOGIN {3+}\r\nabc\r\nb NOOP\r\n"), (V{"ERR * Invalid tag", "CMD b NOOP"}));
+  EXPECT_EQ(Feed3("a FROB {3}\r\nb NOOP\r\n"), (V{"ERR a Unknown command", "CMD b NOOP"}));
+  EXPECT_EQ(Feed3("+ LOGIN {3+}\r\nabc\r\nb NOOP\r\n"), (V{"ERR * Invalid tag", "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, LiteralInsideQuotesIsNotALiteral) {
-  EXPECT_EQ(Run("a LOGIN \"joe {3}\r\nb NOOP\r\n"),
+  EXPECT_EQ(Feed3("a LOGIN \"joe {3}\r\nb NOOP\r\n"),
             (V{"ERR a Unterminated quoted string", "CMD b NOOP"}));
-  EXPECT_EQ(Run("a LOGIN \"x\\\"{3}\" {3}\r\nabc\r\n"),
+  EXPECT_EQ(Feed3("a LOGIN \"x\\\"{3}\" {3}\r\nabc\r\n"),
             (V{"LIT a 3 sync", "CMD a LOGIN user=x\"{3} pass=abc"}));
 }
 
@@ -143,10 +143,10 @@ TEST(ReaderTest, LineTooLongResyncs) {
   CommandReader::Limits limits;
   limits.max_line = 20;
   std::string long_line = "a NOOP " + std::string(100, 'x') + "\r\n";
-  EXPECT_EQ(Run(long_line + "b NOOP\r\n", limits), (V{"ERR a Line too long", "CMD b NOOP"}));
+  EXPECT_EQ(Feed3(long_line + "b NOOP\r\n", limits), (V{"ERR a Line too long", "CMD b NOOP"}));
   // An over-long line that ends in a non-synchronizing literal: the literal is skipped too.
   std::string with_lit = "c LOGIN " + std::string(100, 'x') + " {6+}\r\nd NOOP\r\n";
-  EXPECT_EQ(Run(with_lit + "b NOOP\r\n", limits), (V{"ERR c Line too long", "CMD b NOOP"}));
+  EXPECT_EQ(Feed3(with_lit + "b NOOP\r\n", limits), (V{"ERR c Line too long", "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, LineTooLongBoundsMemory) {
@@ -171,14 +171,14 @@ TEST(ReaderTest, LineTooLongBoundsMemory) {
 
 TEST(ReaderTest, ResyncAfterParseErrorWithLiteral) {
   // The error is found only after the literal: the whole command is consumed.
-  EXPECT_EQ(Run("a LOGIN {3}\r\njoe pw extra\r\nb NOOP\r\n"),
+  EXPECT_EQ(Feed3("a LOGIN {3}\r\njoe pw extra\r\nb NOOP\r\n"),
             (V{"LIT a 3 sync", "ERR a Unexpected argument", "CMD b NOOP"}));
 }
 
 TEST(ReaderTest, TooManyErrorsIsFatal) {
   CommandReader::Limits limits;
   limits.max_bad_commands = 3;
-  EXPECT_EQ(Run("a X\r\nb Y\r\nc NOOP\r\nd Z\r\ne Z\r\nf Z\r\ng NOOP\r\n", limits),
+  EXPECT_EQ(Feed3("a X\r\nb Y\r\nc NOOP\r\nd Z\r\ne Z\r\nf Z\r\ng NOOP\r\n", limits),
             (V{"ERR a Unknown command", "ERR b Unknown command", "CMD c NOOP",
                "ERR d Unknown command", "ERR e Unknown command",
                "ERR f Too many invalid commands FATAL"}));
@@ -187,7 +187,7 @@ TEST(ReaderTest, TooManyErrorsIsFatal) {
 TEST(ReaderTest, NestingLimitApplies) {
   CommandReader::Limits limits;
   limits.max_nesting = 3;
-  EXPECT_EQ(Run("a SEARCH (((SEEN)))\r\nb SEARCH ((SEEN))\r\n", limits),
+  EXPECT_EQ(Feed3("a SEARCH (((SEEN)))\r\nb SEARCH ((SEEN))\r\n", limits),
             (V{"ERR a Too deep nesting", "CMD b SEARCH AND(AND(AND(SEEN)))"}));
 }
 
