@@ -1,4 +1,9 @@
 // libFuzzer entry for the IMAP command reader and parser (CONVENTIONS 14).
+// Build and run (from the repo root):
+//   clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address -I. frontend/protocol/command_fuzzer.cc \
+//     frontend/protocol/{parser,reader,command}.cc common/imap/{seqset,datetime}.cc \
+//     $(pkg-config --libs absl_status absl_statusor absl_strings absl_time) -o /tmp/command_fuzzer
+//   /tmp/command_fuzzer -max_len=512 frontend/protocol/fuzz_corpus
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
