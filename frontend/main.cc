@@ -40,7 +40,8 @@ int main(int argc, char** argv) {
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.session.max_literal = static_cast<size_t>(absl::GetFlag(FLAGS_max_literal));
-  hadron::frontend::Server server(io, *state, options);
+  auto watcher = hadron::frontend::NewGrpcMailboxWatcher(targets, io);
+  hadron::frontend::Server server(io, *state, watcher.get(), options);
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hadron-frontend: " << st.message() << "\n";
     return 1;

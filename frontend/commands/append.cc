@@ -34,9 +34,11 @@ asio::awaitable<void> CmdAppend(Session& s, const imap::Command& cmd) {
     }
     co_return;
   }
+  bool into_selected = s.view() && s.view()->mailbox_id() == res->mailbox_id();
   co_await Complete(s, cmd,
                     absl::StrCat("[APPENDUID ", res->uid_validity(), " ", res->uid(),
-                                 "] Append completed."));
+                                 "] Append completed."),
+                    into_selected);
 }
 
 }  // namespace hadron::frontend

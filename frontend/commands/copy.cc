@@ -47,12 +47,14 @@ asio::awaitable<void> CmdCopy(Session& s, const imap::Command& cmd) {
         imap::FormatUidSet({res->destination_uids().begin(), res->destination_uids().end()}),
         "] ");
   }
+  bool into_selected = res->destination_id() == v->mailbox_id();
   if (move) {
+    s.QueueOwnChange(ExpungeChange(res->source_modseq(), res->expunged()));
     // RFC 6851 4.3: COPYUID goes in an untagged OK before the EXPUNGEs.
     if (!copyuid.empty()) co_await s.Send(absl::StrCat("* OK ", copyuid, "Moved UIDs.\r\n"));
-    co_await Complete(s, cmd, "Move completed.");
+    co_await Complete(s, cmd, "Move completed.", into_selected);
   } else {
-    co_await Complete(s, cmd, absl::StrCat(copyuid, "Copy completed."));
+    co_await Complete(s, cmd, absl::StrCat(copyuid, "Copy completed."), into_selected);
   }
 }
 

@@ -34,6 +34,7 @@ asio::awaitable<void> CmdExpunge(Session& s, const imap::Command& cmd) {
     co_await s.Fail(cmd, res.status());
     co_return;
   }
+  s.QueueOwnChange(ExpungeChange(res->modseq(), res->expunged()));
   co_await Complete(s, cmd, "Expunge completed.");
 }
 

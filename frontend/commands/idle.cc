@@ -1,5 +1,5 @@
-// IDLE (RFC 2177): changes are pushed while the client waits; DONE ends it. A keep-alive
-// "* OK" goes out at least every config().idle_keepalive.
+// IDLE (RFC 2177): changes are pushed as their events arrive from the Watch stream; DONE ends
+// it. A keep-alive "* OK" goes out when nothing else was sent for config().idle_keepalive.
 #include <chrono>
 
 #include "absl/strings/ascii.h"
@@ -12,26 +12,29 @@ namespace hadron::frontend {
 
 asio::awaitable<void> CmdIdle(Session& s, const imap::Command& cmd) {
   co_await s.Send("+ idling\r\n");
-  auto start = std::chrono::steady_clock::now();
-  auto last_sent = start;
+  using Clock = std::chrono::steady_clock;
+  const auto deadline = Clock::now() + s.config().idle_timeout;
+  auto keepalive_at = Clock::now() + s.config().idle_keepalive;
   for (;;) {
     if (auto line = s.reader().NextLine()) {
       if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(*line), "DONE")) break;
       co_await s.Tagged(cmd, "BAD", "Expected DONE.");
       co_return;
     }
-    auto now = std::chrono::steady_clock::now();
-    if (now - start > s.config().idle_timeout) {
+    if (s.view()) co_await s.Sync(/*allow_expunge=*/true);
+    auto now = Clock::now();
+    if (now >= deadline) {
       co_await s.Send("* BYE Autologout; idle for too long\r\n");
       s.set_logout();
       co_return;
     }
-    if (s.view()) co_await s.Sync(/*allow_expunge=*/true);
-    if (now - last_sent >= s.config().idle_keepalive) {
+    if (now >= keepalive_at) {
       co_await s.Send("* OK Still here\r\n");
-      last_sent = now;
+      keepalive_at = now + s.config().idle_keepalive;
     }
-    co_await s.WaitInput(s.config().idle_poll);
+    auto wait = std::min(keepalive_at, deadline) - now;
+    co_await s.WaitInput(std::chrono::duration_cast<std::chrono::milliseconds>(wait) +
+                         std::chrono::milliseconds(1));
   }
   co_await Complete(s, cmd, "Idle completed.");
 }

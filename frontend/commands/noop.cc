@@ -6,7 +6,10 @@
 namespace hadron::frontend {
 
 asio::awaitable<void> CmdNoop(Session& s, const imap::Command& cmd) {
-  co_await Complete(s, cmd, cmd.name == "CHECK" ? "Check completed." : "NOOP completed.");
+  // NOOP is how clients poll: read the log so a change committed a moment ago is seen even if
+  // its event is still on the way.
+  co_await s.Sync(/*allow_expunge=*/true, /*poll=*/true);
+  co_await s.Tagged(cmd, "OK", cmd.name == "CHECK" ? "Check completed." : "NOOP completed.");
 }
 
 }  // namespace hadron::frontend

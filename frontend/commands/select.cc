@@ -39,8 +39,7 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   absl::StrAppend(&out, "* OK [UIDVALIDITY ", res->info().uid_validity(), "] UIDs valid\r\n",
                   "* OK [UIDNEXT ", res->info().uid_next(), "] Predicted next UID\r\n");
   co_await s.Send(out);
-  Authenticated auth = *s.auth();
-  s.session_state() = Selected{auth, std::move(view)};
+  s.EnterSelected(std::move(view));
   co_await s.Tagged(cmd, "OK",
                     read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");
 }

@@ -58,9 +58,18 @@ pb::Flags ToFlags(const std::vector<std::string>& names) {
   return f;
 }
 
-asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text) {
-  co_await s.Sync(AllowsExpunge(cmd));
+asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text,
+                               bool poll) {
+  co_await s.Sync(AllowsExpunge(cmd), poll);
   co_await s.Tagged(cmd, "OK", text);
+}
+
+pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<uint32_t>& uids) {
+  pb::Change c;
+  c.set_kind(pb::Change::EXPUNGE);
+  c.set_modseq(modseq);
+  *c.mutable_expunged() = uids;
+  return c;
 }
 
 std::string CanonicalMailbox(absl::string_view name) {

@@ -30,7 +30,13 @@ absl::StatusOr<std::vector<SeqUid>> ResolveSet(const MailboxView& view,
 pb::Flags ToFlags(const std::vector<std::string>& names);
 
 // Syncs (emitting what the command may see) and sends "<tag> OK <text>".
-asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text);
+// With `poll`, the change log is read first (after APPEND/COPY into the selected mailbox, whose
+// new messages must be announced in UID order with everyone else's).
+asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text,
+                               bool poll = false);
+
+// A change log entry for messages this session expunged (EXPUNGE, MOVE).
+pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<uint32_t>& uids);
 
 // Mailbox names: "INBOX" in any case is INBOX.
 std::string CanonicalMailbox(absl::string_view name);

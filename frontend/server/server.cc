@@ -97,8 +97,9 @@ absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& hostport) {
 
 }  // namespace
 
-Server::Server(asio::io_context& io, StateClient& state, ServerOptions options)
-    : io_(io), state_(state), options_(std::move(options)) {
+Server::Server(asio::io_context& io, StateClient& state, MailboxWatcher* watcher,
+               ServerOptions options)
+    : io_(io), state_(state), watcher_(watcher), options_(std::move(options)) {
   options_.session.dispatch = &DispatchCommand;
 }
 
@@ -165,7 +166,7 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
     auto transport = std::make_unique<TcpTransport>(std::move(socket), tls_);
     transport->set_tls_enabled(have_tls);
     auto* raw = transport.get();
-    auto session = std::make_shared<Session>(executor, std::move(transport), state_,
+    auto session = std::make_shared<Session>(executor, std::move(transport), state_, watcher_,
                                              options_.session);
     asio::co_spawn(
         executor,

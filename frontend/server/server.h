@@ -11,6 +11,7 @@
 #include "asio/ssl/context.hpp"
 #include "frontend/session/session.h"
 #include "frontend/state_client/state_client.h"
+#include "frontend/state_client/watcher.h"
 
 namespace hadron::frontend {
 
@@ -24,7 +25,8 @@ struct ServerOptions {
 
 class Server {
  public:
-  Server(asio::io_context& io, StateClient& state, ServerOptions options);
+  Server(asio::io_context& io, StateClient& state, MailboxWatcher* watcher,
+         ServerOptions options);
   // Binds the listeners and starts accepting. Errors: bad address, port in use, bad cert.
   absl::Status Start();
   // Stops accepting new connections.
@@ -35,6 +37,7 @@ class Server {
 
   asio::io_context& io_;
   StateClient& state_;
+  MailboxWatcher* watcher_;
   ServerOptions options_;
   std::shared_ptr<asio::ssl::context> tls_;
   std::vector<std::shared_ptr<void>> acceptors_;

@@ -80,8 +80,6 @@ std::optional<uint32_t> MailboxView::FirstWithout(uint32_t bit) const {
   return std::nullopt;
 }
 
-void MailboxView::Enqueue(const pb::Change& change) { pending_.push_back(change); }
-
 bool MailboxView::ApplyOwnFlags(const pb::MessageMeta& meta) {
   auto seq = SeqOf(meta.uid());
   if (!seq) return false;
@@ -93,7 +91,7 @@ bool MailboxView::ApplyOwnFlags(const pb::MessageMeta& meta) {
   return true;
 }
 
-void MailboxView::Apply(const pb::Change& change) {
+void MailboxView::Apply(const pb::Change& change, bool own) {
   switch (change.kind()) {
     case pb::Change::APPEND:
       for (const auto& m : change.messages()) {
@@ -125,12 +123,12 @@ void MailboxView::Apply(const pb::Change& change) {
     default:
       break;
   }
-  modseq_ = std::max(modseq_, change.modseq());
+  if (!own) modseq_ = std::max(modseq_, change.modseq());
 }
 
 std::string MailboxView::Sync(bool allow_expunge) {
   while (!pending_.empty()) {
-    Apply(pending_.front());
+    Apply(pending_.front().first, pending_.front().second);
     pending_.pop_front();
   }
   std::string out;

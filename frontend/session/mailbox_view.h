@@ -45,7 +45,10 @@ class MailboxView {
   std::optional<uint32_t> FirstWithout(uint32_t system_bit) const;
 
   // Queues a change from the state service; applied at the next Sync().
-  void Enqueue(const pb::Change& change);
+  void Enqueue(const pb::Change& change) { pending_.push_back({change, false}); }
+  // Queues a change this session made (known from its own RPC's answer). It is applied like
+  // any other, but does not advance modseq(): events before it may still be in flight.
+  void EnqueueOwn(const pb::Change& change) { pending_.push_back({change, true}); }
   bool HasPending() const { return !pending_.empty(); }
 
   // Applies a change made by this session at once (its own STORE answers directly). Returns
@@ -65,7 +68,7 @@ class MailboxView {
     bool expunged;
   };
   uint32_t InternKeywords(const pb::Flags& flags);
-  void Apply(const pb::Change& change);
+  void Apply(const pb::Change& change, bool own);
 
   uint64_t mailbox_id_;
   std::string name_;
@@ -77,7 +80,7 @@ class MailboxView {
   std::vector<std::vector<std::string>> keyword_sets_;
   absl::flat_hash_map<std::string, uint32_t> keyword_set_ids_;
   std::vector<std::string> all_keywords_;
-  std::deque<pb::Change> pending_;
+  std::deque<std::pair<pb::Change, bool>> pending_;
   std::vector<uint32_t> changed_flags_;  // uids whose new flags are not yet reported
 };
 

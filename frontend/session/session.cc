@@ -7,7 +7,7 @@
 #include "asio/co_spawn.hpp"
 #include "asio/detached.hpp"
 #include "asio/experimental/awaitable_operators.hpp"
-#include "asio/redirect_error.hpp"
+#include "asio/post.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/this_coro.hpp"
 #include "asio/use_awaitable.hpp"
@@ -18,14 +18,16 @@ namespace hadron::frontend {
 using namespace asio::experimental::awaitable_operators;  // NOLINT: the || of awaitables
 
 Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
-                 StateClient& state, const SessionConfig& config)
+                 StateClient& state, MailboxWatcher* watcher, const SessionConfig& config)
     : executor_(executor),
       transport_(std::move(transport)),
       state_(state),
+      watcher_(watcher),
       config_(config),
       reader_(imap::CommandReader::Limits{.max_literal = config.max_literal}),
       want_read_(executor, 1),
-      input_(executor, 1) {}
+      input_(executor, 1),
+      wake_(executor, 1) {}
 
 Authenticated* Session::auth() {
   if (auto* a = std::get_if<Authenticated>(&session_state_)) return a;
@@ -40,9 +42,46 @@ MailboxView* Session::view() {
 
 void Session::Deselect() {
   if (auto* s = std::get_if<Selected>(&session_state_)) {
+    if (watcher_ && s->watch_handle) watcher_->Unsubscribe(s->watch_handle);
     Authenticated a = s->auth;
     session_state_ = a;
   }
+}
+
+void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
+  Authenticated a = *auth();
+  uint64_t handle = 0;
+  if (watcher_) {
+    std::weak_ptr<Session> weak = weak_from_this();
+    auto ex = executor_;
+    handle = watcher_->Subscribe(a.account_id, view->mailbox_id(), view->modseq(),
+                                 [weak, ex](const state::v1::WatchEvent& ev) {
+                                   asio::post(ex, [weak, ev] {
+                                     if (auto self = weak.lock()) self->OnWatchEvent(ev);
+                                   });
+                                 });
+  }
+  session_state_ = Selected{a, std::move(view), handle};
+  // Another session on this frontend may have subscribed the mailbox earlier, so the stream can
+  // be past our snapshot: the first sync reads the log once to close that gap.
+  need_poll_ = true;
+}
+
+void Session::OnWatchEvent(const state::v1::WatchEvent& ev) {
+  MailboxView* v = view();
+  if (!v || v->mailbox_id() != ev.mailbox_id() || auth()->account_id != ev.account_id()) return;
+  if (ev.mailbox_gone()) {
+    mailbox_gone_ = true;
+  } else if (ev.resync()) {
+    need_poll_ = true;
+  } else if (ev.has_change()) {
+    v->Enqueue(ev.change());
+  }
+  wake_.try_send(asio::error_code{}, true);
+}
+
+void Session::QueueOwnChange(const pb::Change& change) {
+  if (MailboxView* v = view()) v->EnqueueOwn(change);
 }
 
 std::string Session::Capabilities() const {
@@ -104,9 +143,19 @@ asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status
   co_await Tagged(cmd, "NO", std::string(code) + (msg.empty() ? "Failed" : msg));
 }
 
-asio::awaitable<void> Session::Sync(bool allow_expunge) {
+asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
   MailboxView* v = view();
   if (!v) co_return;
+  if (mailbox_gone_) {
+    co_await Send("* BYE [CLOSED] The selected mailbox was deleted or renamed\r\n");
+    logout_ = true;
+    co_return;
+  }
+  if (!poll && !need_poll_) {
+    co_await Send(v->Sync(allow_expunge));
+    co_return;
+  }
+  need_poll_ = false;
   pb::GetChangesRequest req;
   req.set_account_id(auth()->account_id);
   req.set_mailbox_id(v->mailbox_id());
@@ -119,7 +168,16 @@ asio::awaitable<void> Session::Sync(bool allow_expunge) {
       logout_ = true;
       co_return;
     }
+    if (changes->resync()) {
+      // The log no longer reaches back to our snapshot. A full re-read is the next step; until
+      // then the session ends rather than drift (DESIGN: BYE as the last resort).
+      co_await Send("* BYE [UNAVAILABLE] Mailbox state was lost; please reconnect\r\n");
+      logout_ = true;
+      co_return;
+    }
     for (const auto& c : changes->changes()) v->Enqueue(c);
+  } else {
+    need_poll_ = true;  // try again at the next sync point
   }
   co_await Send(v->Sync(allow_expunge));
 }
@@ -141,27 +199,38 @@ asio::awaitable<void> Session::ReaderLoop() {
   }
 }
 
-asio::awaitable<bool> Session::WaitInput(std::chrono::milliseconds timeout) {
+asio::awaitable<Session::Wait> Session::WaitInput(std::chrono::milliseconds timeout) {
   if (!read_requested_) {
     want_read_.try_send(asio::error_code{}, true);
     read_requested_ = true;
   }
   asio::steady_timer timer(executor_, timeout);
   auto result = co_await (input_.async_receive(asio::use_awaitable) ||
+                          wake_.async_receive(asio::use_awaitable) ||
                           timer.async_wait(asio::use_awaitable));
-  if (result.index() == 1) co_return false;
+  if (result.index() == 1) co_return Wait::kEvent;
+  if (result.index() == 2) co_return Wait::kTimeout;
   read_requested_ = false;
   std::string data = std::get<0>(std::move(result));
   if (data.empty()) throw asio::system_error(asio::error::eof);
   reader_.Feed(data);
-  co_return true;
+  co_return Wait::kInput;
+}
+
+asio::awaitable<bool> Session::WaitInputUntil(std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) co_return false;
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
+                std::chrono::milliseconds(1);
+    if (co_await WaitInput(left) == Wait::kInput) co_return true;
+  }
 }
 
 asio::awaitable<std::optional<std::string>> Session::ReadLine() {
   for (;;) {
     if (auto line = reader_.NextLine()) co_return line;
-    bool got = co_await WaitInput(std::chrono::duration_cast<std::chrono::milliseconds>(
-        config_.login_timeout));
+    bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + config_.login_timeout);
     if (!got) co_return std::nullopt;
   }
 }
@@ -176,8 +245,7 @@ asio::awaitable<void> Session::Run() {
       auto event = reader_.Next();
       if (std::holds_alternative<imap::CommandReader::NeedMore>(event)) {
         auto timeout = auth() ? config_.idle_timeout : config_.login_timeout;
-        bool got = co_await WaitInput(
-            std::chrono::duration_cast<std::chrono::milliseconds>(timeout));
+        bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + timeout);
         if (!got) {
           co_await Send("* BYE Autologout; idle for too long\r\n");
           break;
@@ -206,8 +274,10 @@ asio::awaitable<void> Session::Run() {
     spdlog::error("session {} failed: {}", transport_->peer(), e.what());
   }
   closed_ = true;
+  Deselect();
   want_read_.close();
   input_.close();
+  wake_.close();
   transport_->Close();
 }
 

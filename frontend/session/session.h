@@ -18,6 +18,7 @@
 #include "frontend/session/mailbox_view.h"
 #include "frontend/session/transport.h"
 #include "frontend/state_client/state_client.h"
+#include "frontend/state_client/watcher.h"
 
 namespace hadron::frontend {
 
@@ -43,13 +44,14 @@ struct Authenticated {
 struct Selected {
   Authenticated auth;
   std::unique_ptr<MailboxView> view;
+  uint64_t watch_handle = 0;
 };
 using SessionState = std::variant<NotAuthenticated, Authenticated, Selected>;
 
 class Session : public std::enable_shared_from_this<Session> {
  public:
   Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
-          StateClient& state, const SessionConfig& config);
+          StateClient& state, MailboxWatcher* watcher, const SessionConfig& config);
 
   // Runs the connection to its end. Call through co_spawn on a strand.
   asio::awaitable<void> Run();
@@ -60,12 +62,22 @@ class Session : public std::enable_shared_from_this<Session> {
                                std::string_view text);
   // Reads one raw line (AUTHENTICATE continuation). nullopt on timeout or disconnect.
   asio::awaitable<std::optional<std::string>> ReadLine();
-  // Waits for input or for `timeout`; returns false on timeout. Input lands in reader().
+  // Waits for input, a change event, or `timeout`; returns true if input landed in reader().
   // Throws on disconnect.
-  asio::awaitable<bool> WaitInput(std::chrono::milliseconds timeout);
+  enum class Wait { kInput, kEvent, kTimeout };
+  asio::awaitable<Wait> WaitInput(std::chrono::milliseconds timeout);
+  // Waits for input until `deadline`, ignoring change events; false on timeout.
+  asio::awaitable<bool> WaitInputUntil(std::chrono::steady_clock::time_point deadline);
 
-  // Brings the view up to date with the state service and emits what RFC 3501 7.4.1 allows.
-  asio::awaitable<void> Sync(bool allow_expunge);
+  // Applies the changes queued for the view and emits what RFC 3501 7.4.1 allows. With
+  // `poll`, first reads the change log from the statesvc (NOOP, CHECK, after SELECT, after a
+  // resync), so changes committed just before are seen even if their event is still in flight.
+  asio::awaitable<void> Sync(bool allow_expunge, bool poll = false);
+
+  // Enters Selected with `view` and subscribes it to the mailbox's change stream.
+  void EnterSelected(std::unique_ptr<MailboxView> view);
+  // Queues a change this session made itself (its answer must precede the tagged OK).
+  void QueueOwnChange(const pb::Change& change);
 
   std::string Capabilities() const;
   StateClient& state() { return state_; }
@@ -85,16 +97,22 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   asio::awaitable<void> ReaderLoop();
+  void OnWatchEvent(const state::v1::WatchEvent& event);
 
   asio::any_io_executor executor_;
   std::unique_ptr<Transport> transport_;
   StateClient& state_;
+  MailboxWatcher* watcher_;
   SessionConfig config_;
   imap::CommandReader reader_;
   SessionState session_state_;
   // The reader coroutine reads only when asked (so STARTTLS never races a pending read).
   asio::experimental::channel<void(asio::error_code, bool)> want_read_;
   asio::experimental::channel<void(asio::error_code, std::string)> input_;
+  // Woken when a change for the selected mailbox arrives (IDLE waits on it).
+  asio::experimental::channel<void(asio::error_code, bool)> wake_;
+  bool need_poll_ = false;
+  bool mailbox_gone_ = false;
   bool read_requested_ = false;
   bool logout_ = false;
   bool closed_ = false;
