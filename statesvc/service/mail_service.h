@@ -1,0 +1,33 @@
+// hadron.mail.v1.Mail (the public provisioning and delivery API) over the store.
+#pragma once
+
+#include "hadron/mail/v1/mail.grpc.pb.h"
+#include "statesvc/store/store.h"
+
+namespace hadron::service {
+
+// "\\Seen" and friends become system bits, anything else a keyword; "\\Recent" is ignored.
+absl::StatusOr<store::Flags> ParseImapFlags(const google::protobuf::RepeatedPtrField<std::string>& names);
+
+class MailService final : public mail::v1::Mail::Service {
+ public:
+  explicit MailService(store::Store* store) : store_(store) {}
+
+  grpc::Status CreateAccount(grpc::ServerContext*, const mail::v1::CreateAccountRequest*,
+                             mail::v1::CreateAccountResponse*) override;
+  grpc::Status DeleteAccount(grpc::ServerContext*, const mail::v1::DeleteAccountRequest*,
+                             mail::v1::Empty*) override;
+  grpc::Status SetPassword(grpc::ServerContext*, const mail::v1::SetPasswordRequest*,
+                           mail::v1::Empty*) override;
+  grpc::Status ListMailboxes(grpc::ServerContext*, const mail::v1::ListMailboxesRequest*,
+                             mail::v1::ListMailboxesResponse*) override;
+  grpc::Status CreateMailbox(grpc::ServerContext*, const mail::v1::CreateMailboxRequest*,
+                             mail::v1::Empty*) override;
+  grpc::Status Deliver(grpc::ServerContext*, const mail::v1::DeliverRequest*,
+                       mail::v1::DeliverResponse*) override;
+
+ private:
+  store::Store* store_;
+};
+
+}  // namespace hadron::service

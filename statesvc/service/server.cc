@@ -1,0 +1,41 @@
+// The state service's gRPC server: State, Mail and grpc.health.v1 on one port.
+#include "statesvc/service/server.h"
+
+#include <chrono>
+
+#include "grpcpp/health_check_service_interface.h"
+
+namespace hadron::service {
+
+Server::Server(store::Store* store) : store_(store), state_(store, &hub_), mail_(store) {}
+
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(store::Store* store, const std::string& listen) {
+  std::unique_ptr<Server> s(new Server(store));
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::ServerBuilder builder;
+  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &s->port_);
+  builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
+  builder.SetMaxSendMessageSize(kMaxMessageBytes);
+  builder.RegisterService(&s->state_);
+  builder.RegisterService(&s->mail_);
+  s->server_ = builder.BuildAndStart();
+  if (!s->server_ || s->port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + listen);
+  }
+  store->SetListener(&s->hub_);
+  return s;
+}
+
+void Server::Shutdown() {
+  if (shut_down_) return;
+  shut_down_ = true;
+  if (server_) {
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    server_->Wait();
+  }
+  store_->SetListener(nullptr);
+}
+
+Server::~Server() { Shutdown(); }
+
+}  // namespace hadron::service

@@ -1,0 +1,310 @@
+// hadron.state.v1.State over the store: unary calls on the sync API, Watch as a callback reactor.
+#include "statesvc/service/state_service.h"
+
+#include <memory>
+
+#include "statesvc/service/convert.h"
+
+namespace hadron::service {
+namespace {
+
+using namespace ::hadron::state::v1;  // NOLINT: the generated names are the API here
+
+// A Fetch answer stays under the 64 MiB message limit with room for framing.
+constexpr size_t kMaxFetchBytes = 60ull << 20;
+
+// One Watch stream: reads subscribe/unsubscribe requests, replays the log, tails live commits.
+// Keeps one write in flight; the hub never blocks on it (the queue is bounded).
+class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
+ public:
+  WatchReactor(store::Store* store, events::Hub* hub, size_t limit) : store_(store), hub_(hub) {
+    link_ = std::make_shared<Link>();
+    link_->reactor = this;
+    std::shared_ptr<Link> link = link_;
+    queue_ = std::make_shared<events::EventQueue>(limit, [link] {
+      absl::MutexLock lock(&link->mu);
+      if (link->reactor != nullptr) link->reactor->MaybeWrite();
+    });
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (!ok) {
+      // The frontend closed its side (or went away): finish once the current write is done.
+      absl::MutexLock lock(&mu_);
+      closing_ = true;
+      if (!writing_ && !finished_) {
+        finished_ = true;
+        Finish(grpc::Status::OK);
+      }
+      return;
+    }
+    if (request_.has_subscribe()) {
+      const auto& s = request_.subscribe();
+      Subscribe(s.account_id(), s.mailbox_id(), s.since_modseq());
+    } else if (request_.has_unsubscribe()) {
+      const auto& u = request_.unsubscribe();
+      hub_->Unsubscribe(u.account_id(), u.mailbox_id(), queue_.get());
+      queue_->Drop(u.account_id(), u.mailbox_id());
+    }
+    StartRead(&request_);
+  }
+
+  void OnWriteDone(bool ok) override {
+    absl::MutexLock lock(&mu_);
+    writing_ = false;
+    if (!ok) closing_ = true;
+    WriteNextLocked();
+  }
+
+  void OnDone() override {
+    {
+      absl::MutexLock lock(&link_->mu);
+      link_->reactor = nullptr;
+    }
+    hub_->UnsubscribeAll(queue_.get());
+    delete this;
+  }
+
+  void MaybeWrite() {
+    absl::MutexLock lock(&mu_);
+    WriteNextLocked();
+  }
+
+ private:
+  struct Link {
+    absl::Mutex mu;
+    WatchReactor* reactor ABSL_GUARDED_BY(mu) = nullptr;
+  };
+
+  void Subscribe(uint64_t account, uint64_t mailbox, uint64_t since) {
+    queue_->BeginReplay(account, mailbox);
+    hub_->Subscribe(account, mailbox, queue_);
+    std::vector<events::Event> replay;
+    auto changes = store_->GetChanges(account, mailbox, since);
+    events::Event base;
+    base.account = account;
+    base.mailbox = mailbox;
+    if (!changes.ok()) {
+      base.resync = true;
+      replay.push_back(base);
+    } else if (changes->mailbox_gone) {
+      base.mailbox_gone = true;
+      replay.push_back(base);
+    } else if (changes->resync) {
+      base.resync = true;
+      replay.push_back(base);
+    } else {
+      for (auto& c : changes->changes) {
+        events::Event e = base;
+        e.change = std::move(c);
+        replay.push_back(std::move(e));
+      }
+    }
+    queue_->FinishReplay(account, mailbox, std::move(replay));
+  }
+
+  void WriteNextLocked() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    if (writing_ || finished_) return;
+    if (closing_) {
+      finished_ = true;
+      Finish(grpc::Status::OK);
+      return;
+    }
+    auto e = queue_->Pop();
+    if (!e) return;
+    out_.Clear();
+    ToProto(*e, &out_);
+    writing_ = true;
+    StartWrite(&out_);
+  }
+
+  store::Store* store_;
+  events::Hub* hub_;
+  std::shared_ptr<Link> link_;
+  std::shared_ptr<events::EventQueue> queue_;
+  WatchRequest request_;
+  absl::Mutex mu_;
+  WatchEvent out_ ABSL_GUARDED_BY(mu_);
+  bool writing_ ABSL_GUARDED_BY(mu_) = false;
+  bool closing_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+};
+
+}  // namespace
+
+grpc::Status StateService::Authenticate(grpc::ServerContext*, const AuthenticateRequest* req,
+                                        AuthenticateResponse* resp) {
+  auto account = store_->Authenticate(req->username(), req->password());
+  if (!account.ok()) return ToGrpc(account.status());
+  resp->set_account_id(account->id);
+  resp->set_username(account->name);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::ListMailboxes(grpc::ServerContext*, const ListMailboxesRequest* req,
+                                         ListMailboxesResponse* resp) {
+  auto list = store_->ListMailboxes(req->account_id());
+  if (!list.ok()) return ToGrpc(list.status());
+  for (const auto& m : *list) ToProto(m, resp->add_mailboxes());
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::GetMailbox(grpc::ServerContext*, const MailboxRef* req,
+                                      MailboxInfo* resp) {
+  auto info = store_->GetMailbox(req->account_id(), req->name());
+  if (!info.ok()) return ToGrpc(info.status());
+  ToProto(*info, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::CreateMailbox(grpc::ServerContext*, const CreateMailboxRequest* req,
+                                         MailboxInfo* resp) {
+  auto info = store_->CreateMailbox(req->account_id(), req->name(), req->special_use());
+  if (!info.ok()) return ToGrpc(info.status());
+  ToProto(*info, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::DeleteMailbox(grpc::ServerContext*, const MailboxRef* req, Empty*) {
+  return ToGrpc(store_->DeleteMailbox(req->account_id(), req->name()));
+}
+
+grpc::Status StateService::RenameMailbox(grpc::ServerContext*, const RenameMailboxRequest* req,
+                                         Empty*) {
+  return ToGrpc(store_->RenameMailbox(req->account_id(), req->from(), req->to()));
+}
+
+grpc::Status StateService::SetSubscribed(grpc::ServerContext*, const SetSubscribedRequest* req,
+                                         Empty*) {
+  return ToGrpc(store_->SetSubscribed(req->account_id(), req->name(), req->subscribed()));
+}
+
+grpc::Status StateService::Select(grpc::ServerContext*, const MailboxRef* req,
+                                  SelectResponse* resp) {
+  auto sel = store_->Select(req->account_id(), req->name());
+  if (!sel.ok()) return ToGrpc(sel.status());
+  ToProto(sel->info, resp->mutable_info());
+  resp->mutable_messages()->Reserve(static_cast<int>(sel->messages.size()));
+  for (const auto& m : sel->messages) ToProto(m, resp->add_messages());
+  for (const auto& k : sel->keywords) resp->add_keywords(k);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Append(grpc::ServerContext*, const AppendRequest* req,
+                                  AppendResponse* resp) {
+  auto r = store_->Append(req->account_id(), req->mailbox(), FromProto(req->flags()),
+                          req->internal_date(), req->internal_date_tz(), req->message());
+  if (!r.ok()) return ToGrpc(r.status());
+  resp->set_mailbox_id(r->mailbox_id);
+  resp->set_uid_validity(r->uid_validity);
+  resp->set_uid(r->uid);
+  resp->set_modseq(r->modseq);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Fetch(grpc::ServerContext*, const FetchRequest* req,
+                                 FetchResponse* resp) {
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  auto msgs = store_->Fetch(req->account_id(), req->mailbox_id(), uids, req->want_structure(),
+                            req->want_content());
+  if (!msgs.ok()) return ToGrpc(msgs.status());
+  size_t total = 0;
+  for (auto& m : *msgs) {
+    total += m.content.size() + m.structure.size() + m.bodystructure.size() + m.envelope.size() +
+             m.body.size() + 64;
+    if (total > kMaxFetchBytes) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          "fetch answer over 60 MiB: ask for fewer messages at a time");
+    }
+    FetchedMessage* out = resp->add_messages();
+    out->set_uid(m.uid);
+    out->set_missing(m.missing);
+    if (m.missing) continue;
+    ToProto(m.flags, out->mutable_flags());
+    out->set_modseq(m.modseq);
+    out->set_size(m.size);
+    out->set_internal_date(m.internal_date);
+    out->set_internal_date_tz(m.internal_date_tz);
+    if (req->want_structure()) {
+      out->set_envelope(std::move(m.envelope));
+      out->set_body(std::move(m.body));
+      out->set_bodystructure(std::move(m.bodystructure));
+      out->set_structure(std::move(m.structure));
+    }
+    if (req->want_content()) out->set_content(std::move(m.content));
+  }
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Store(grpc::ServerContext*, const StoreRequest* req,
+                                 StoreResponse* resp) {
+  store::StoreOp op = store::StoreOp::kReplace;
+  switch (req->op()) {
+    case StoreRequest::ADD: op = store::StoreOp::kAdd; break;
+    case StoreRequest::REMOVE: op = store::StoreOp::kRemove; break;
+    case StoreRequest::REPLACE: op = store::StoreOp::kReplace; break;
+    default: return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "unknown store op");
+  }
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  auto r = store_->StoreFlags(req->account_id(), req->mailbox_id(), uids, op,
+                              FromProto(req->flags()), req->unchanged_since());
+  if (!r.ok()) return ToGrpc(r.status());
+  for (const auto& m : r->updated) ToProto(m, resp->add_updated());
+  for (const auto& m : r->unchanged) ToProto(m, resp->add_unchanged());
+  for (uint32_t uid : r->modified) resp->add_modified(uid);
+  resp->set_modseq(r->modseq);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Expunge(grpc::ServerContext*, const ExpungeRequest* req,
+                                   ExpungeResponse* resp) {
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  auto r = store_->Expunge(req->account_id(), req->mailbox_id(), uids, req->restrict_to_uids(),
+                           req->force());
+  if (!r.ok()) return ToGrpc(r.status());
+  for (uint32_t uid : r->expunged) resp->add_expunged(uid);
+  resp->set_modseq(r->modseq);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Copy(grpc::ServerContext*, const CopyRequest* req, CopyResponse* resp) {
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  auto r = store_->Copy(req->account_id(), req->mailbox_id(), uids, req->destination(), req->move());
+  if (!r.ok()) return ToGrpc(r.status());
+  resp->set_destination_id(r->destination_id);
+  resp->set_uid_validity(r->uid_validity);
+  for (uint32_t uid : r->source_uids) resp->add_source_uids(uid);
+  for (uint32_t uid : r->destination_uids) resp->add_destination_uids(uid);
+  for (uint32_t uid : r->expunged) resp->add_expunged(uid);
+  resp->set_source_modseq(r->source_modseq);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Search(grpc::ServerContext*, const SearchRequest* req,
+                                  SearchResponse* resp) {
+  auto key = FromProto(req->key());
+  if (!key.ok()) return ToGrpc(key.status());
+  auto uids = store_->Search(req->account_id(), req->mailbox_id(), *key);
+  if (!uids.ok()) return ToGrpc(uids.status());
+  for (uint32_t uid : *uids) resp->add_uids(uid);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::GetChanges(grpc::ServerContext*, const GetChangesRequest* req,
+                                      GetChangesResponse* resp) {
+  auto r = store_->GetChanges(req->account_id(), req->mailbox_id(), req->since_modseq());
+  if (!r.ok()) return ToGrpc(r.status());
+  for (const auto& c : r->changes) ToProto(c, resp->add_changes());
+  resp->set_highest_modseq(r->highest_modseq);
+  resp->set_resync(r->resync);
+  resp->set_mailbox_gone(r->mailbox_gone);
+  return grpc::Status::OK;
+}
+
+grpc::ServerBidiReactor<WatchRequest, WatchEvent>* StateService::Watch(
+    grpc::CallbackServerContext* context) {
+  return new WatchReactor(store_, hub_, watch_queue_limit_);
+}
+
+}  // namespace hadron::service

@@ -1,0 +1,58 @@
+// hadron.state.v1.State over the store: unary calls on the sync API, Watch as a callback reactor.
+#pragma once
+
+#include "hadron/state/v1/state.grpc.pb.h"
+#include "statesvc/events/hub.h"
+#include "statesvc/store/store.h"
+
+namespace hadron::service {
+
+// Events queued per Watch stream before a mailbox's backlog collapses into a resync.
+inline constexpr size_t kWatchQueueLimit = 10000;
+
+class StateService final
+    : public state::v1::State::WithCallbackMethod_Watch<state::v1::State::Service> {
+ public:
+  StateService(store::Store* store, events::Hub* hub, size_t watch_queue_limit = kWatchQueueLimit)
+      : store_(store), hub_(hub), watch_queue_limit_(watch_queue_limit) {}
+
+  grpc::Status Authenticate(grpc::ServerContext*, const state::v1::AuthenticateRequest*,
+                            state::v1::AuthenticateResponse*) override;
+  grpc::Status ListMailboxes(grpc::ServerContext*, const state::v1::ListMailboxesRequest*,
+                             state::v1::ListMailboxesResponse*) override;
+  grpc::Status GetMailbox(grpc::ServerContext*, const state::v1::MailboxRef*,
+                          state::v1::MailboxInfo*) override;
+  grpc::Status CreateMailbox(grpc::ServerContext*, const state::v1::CreateMailboxRequest*,
+                             state::v1::MailboxInfo*) override;
+  grpc::Status DeleteMailbox(grpc::ServerContext*, const state::v1::MailboxRef*,
+                             state::v1::Empty*) override;
+  grpc::Status RenameMailbox(grpc::ServerContext*, const state::v1::RenameMailboxRequest*,
+                             state::v1::Empty*) override;
+  grpc::Status SetSubscribed(grpc::ServerContext*, const state::v1::SetSubscribedRequest*,
+                             state::v1::Empty*) override;
+  grpc::Status Select(grpc::ServerContext*, const state::v1::MailboxRef*,
+                      state::v1::SelectResponse*) override;
+  grpc::Status Append(grpc::ServerContext*, const state::v1::AppendRequest*,
+                      state::v1::AppendResponse*) override;
+  grpc::Status Fetch(grpc::ServerContext*, const state::v1::FetchRequest*,
+                     state::v1::FetchResponse*) override;
+  grpc::Status Store(grpc::ServerContext*, const state::v1::StoreRequest*,
+                     state::v1::StoreResponse*) override;
+  grpc::Status Expunge(grpc::ServerContext*, const state::v1::ExpungeRequest*,
+                       state::v1::ExpungeResponse*) override;
+  grpc::Status Copy(grpc::ServerContext*, const state::v1::CopyRequest*,
+                    state::v1::CopyResponse*) override;
+  grpc::Status Search(grpc::ServerContext*, const state::v1::SearchRequest*,
+                      state::v1::SearchResponse*) override;
+  grpc::Status GetChanges(grpc::ServerContext*, const state::v1::GetChangesRequest*,
+                          state::v1::GetChangesResponse*) override;
+  grpc::ServerBidiReactor<state::v1::WatchRequest, state::v1::WatchEvent>* Watch(
+      grpc::CallbackServerContext* context) override;
+
+ private:
+  store::Store* store_;
+  events::Hub* hub_;
+  size_t watch_queue_limit_;
+};
+
+}  // namespace hadron::service
