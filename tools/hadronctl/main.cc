@@ -1,0 +1,158 @@
+// hadronctl: command line over the public Mail API (accounts, passwords, mailboxes, delivery).
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "grpcpp/grpcpp.h"
+#include "hadron/mail/v1/mail.grpc.pb.h"
+
+ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "HOST:PORT of the state service");
+ABSL_FLAG(std::string, password, "", "password for account add / account passwd");
+ABSL_FLAG(std::string, mailbox, "INBOX", "mailbox for deliver");
+ABSL_FLAG(int, timeout_seconds, 10, "deadline of each call");
+
+namespace {
+
+namespace mv = ::hadron::mail::v1;
+
+constexpr int kExitUsage = 2;
+constexpr int kExitExists = 3;
+constexpr int kExitFailed = 1;
+
+constexpr char kUsage[] =
+    "usage: hadronctl [--statesvc=HOST:PORT] COMMAND\n"
+    "  account add NAME --password P\n"
+    "  account passwd NAME --password P\n"
+    "  account del NAME\n"
+    "  mailbox list NAME\n"
+    "  mailbox create NAME MAILBOX\n"
+    "  deliver NAME [--mailbox M] < message.eml";
+
+int Usage(const std::string& why) {
+  std::fprintf(stderr, "hadronctl: %s\n%s\n", why.c_str(), kUsage);
+  return kExitUsage;
+}
+
+std::unique_ptr<grpc::ClientContext> Context() {
+  auto ctx = std::make_unique<grpc::ClientContext>();
+  ctx->set_deadline(std::chrono::system_clock::now() +
+                    std::chrono::seconds(absl::GetFlag(FLAGS_timeout_seconds)));
+  ctx->set_wait_for_ready(false);
+  return ctx;
+}
+
+int RpcError(const grpc::Status& s) {
+  std::string msg = s.error_message();
+  if (s.error_code() == grpc::StatusCode::UNAVAILABLE || s.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    msg = "cannot reach statesvc at " + absl::GetFlag(FLAGS_statesvc) + ": " + msg;
+  }
+  for (char& c : msg) {
+    if (c == '\n' || c == '\r') c = ' ';
+  }
+  std::fprintf(stderr, "hadronctl: %s\n", msg.c_str());
+  return kExitFailed;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(kUsage);
+  std::vector<char*> raw = absl::ParseCommandLine(argc, argv);
+  std::vector<std::string> args(raw.begin() + 1, raw.end());
+  if (args.empty()) return Usage("no command");
+  if (absl::GetFlag(FLAGS_timeout_seconds) <= 0) return Usage("--timeout_seconds must be positive");
+
+  grpc::ChannelArguments channel_args;
+  channel_args.SetMaxSendMessageSize(64 << 20);
+  channel_args.SetMaxReceiveMessageSize(64 << 20);
+  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_statesvc),
+                                           grpc::InsecureChannelCredentials(), channel_args);
+  auto mail = mv::Mail::NewStub(channel);
+
+  const std::string& cmd = args[0];
+  const std::string sub = args.size() > 1 ? args[1] : "";
+  if (cmd == "account" && (sub == "add" || sub == "passwd")) {
+    if (args.size() != 3) return Usage("account " + sub + " takes one NAME");
+    const std::string password = absl::GetFlag(FLAGS_password);
+    if (password.empty()) return Usage("--password is required");
+    mv::Empty empty;
+    if (sub == "add") {
+      mv::CreateAccountRequest req;
+      req.set_name(args[2]);
+      req.set_password(password);
+      mv::CreateAccountResponse resp;
+      grpc::Status s = mail->CreateAccount(Context().get(), req, &resp);
+      if (s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
+        std::printf("account %s already exists\n", args[2].c_str());
+        return kExitExists;
+      }
+      if (!s.ok()) return RpcError(s);
+      std::printf("account %s created (id %llu)\n", args[2].c_str(),
+                  static_cast<unsigned long long>(resp.account_id()));
+      return 0;
+    }
+    mv::SetPasswordRequest req;
+    req.set_name(args[2]);
+    req.set_password(password);
+    grpc::Status s = mail->SetPassword(Context().get(), req, &empty);
+    if (!s.ok()) return RpcError(s);
+    std::printf("password of %s changed\n", args[2].c_str());
+    return 0;
+  }
+  if (cmd == "account" && sub == "del") {
+    if (args.size() != 3) return Usage("account del takes one NAME");
+    mv::DeleteAccountRequest req;
+    req.set_name(args[2]);
+    mv::Empty empty;
+    grpc::Status s = mail->DeleteAccount(Context().get(), req, &empty);
+    if (!s.ok()) return RpcError(s);
+    std::printf("account %s deleted\n", args[2].c_str());
+    return 0;
+  }
+  if (cmd == "mailbox" && sub == "list") {
+    if (args.size() != 3) return Usage("mailbox list takes one NAME");
+    mv::ListMailboxesRequest req;
+    req.set_account(args[2]);
+    mv::ListMailboxesResponse resp;
+    grpc::Status s = mail->ListMailboxes(Context().get(), req, &resp);
+    if (!s.ok()) return RpcError(s);
+    for (const auto& m : resp.mailboxes()) {
+      std::printf("%s\tmessages=%u unseen=%u size=%llu uidvalidity=%u uidnext=%u%s%s\n",
+                  m.name().c_str(), m.messages(), m.unseen(),
+                  static_cast<unsigned long long>(m.size()), m.uid_validity(), m.uid_next(),
+                  m.special_use().empty() ? "" : " ", m.special_use().c_str());
+    }
+    return 0;
+  }
+  if (cmd == "mailbox" && sub == "create") {
+    if (args.size() != 4) return Usage("mailbox create takes NAME MAILBOX");
+    mv::CreateMailboxRequest req;
+    req.set_account(args[2]);
+    req.set_name(args[3]);
+    mv::Empty empty;
+    grpc::Status s = mail->CreateMailbox(Context().get(), req, &empty);
+    if (!s.ok()) return RpcError(s);
+    std::printf("mailbox %s created\n", args[3].c_str());
+    return 0;
+  }
+  if (cmd == "deliver") {
+    if (args.size() != 2) return Usage("deliver takes one NAME (message on stdin)");
+    std::string message((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+    if (message.empty()) return Usage("no message on standard input");
+    mv::DeliverRequest req;
+    req.set_account(args[1]);
+    req.set_mailbox(absl::GetFlag(FLAGS_mailbox));
+    req.set_message(std::move(message));
+    mv::DeliverResponse resp;
+    grpc::Status s = mail->Deliver(Context().get(), req, &resp);
+    if (!s.ok()) return RpcError(s);
+    std::printf("%u\n", resp.uid());
+    return 0;
+  }
+  return Usage("unknown command " + cmd);
+}
