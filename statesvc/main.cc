@@ -1,9 +1,12 @@
 // hadron-statesvc: serves the State and Mail gRPC APIs over one RocksDB database.
 #include <signal.h>
 
+#include <atomic>
 #include <cstdio>
 #include <filesystem>
 #include <string>
+
+#include <grpc/support/log.h>
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
@@ -18,6 +21,27 @@ ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for /metrics (not implemen
 
 namespace {
 
+// Until the server is up, startup errors are reported once, by us; gRPC's own lines go to debug.
+std::atomic<bool> g_started{false};
+
+void GrpcLog(gpr_log_func_args* args) {
+  if (!g_started.load() || args->severity == GPR_LOG_SEVERITY_DEBUG) {
+    spdlog::debug("grpc: {}", args->message);
+  } else if (args->severity == GPR_LOG_SEVERITY_ERROR) {
+    spdlog::error("grpc: {}", args->message);
+  } else {
+    spdlog::info("grpc: {}", args->message);
+  }
+}
+
+bool ValidHostPort(const std::string& hp) {
+  size_t colon = hp.rfind(':');
+  if (colon == std::string::npos || colon == 0 || colon + 1 == hp.size()) return false;
+  std::string port = hp.substr(colon + 1);
+  if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos) return false;
+  return std::stoi(port) <= 65535;
+}
+
 int Fail(const std::string& message) {
   std::fprintf(stderr, "hadron-statesvc: %s\n", message.c_str());
   return 2;
@@ -31,8 +55,8 @@ int main(int argc, char** argv) {
   const std::string data_dir = absl::GetFlag(FLAGS_data_dir);
   const std::string listen = absl::GetFlag(FLAGS_listen);
   if (data_dir.empty()) return Fail("--data_dir is required");
-  if (listen.empty() || listen.find(':') == std::string::npos) {
-    return Fail("--listen must be HOST:PORT");
+  if (!ValidHostPort(listen)) {
+    return Fail("--listen must be HOST:PORT, got '" + listen + "'");
   }
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
@@ -46,10 +70,12 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   hadron::InitLogging("statesvc");
+  gpr_set_log_function(GrpcLog);
   auto store = hadron::store::Store::Open(data_dir);
   if (!store.ok()) return Fail(std::string(store.status().message()));
   auto server = hadron::service::Server::Start(store->get(), listen);
   if (!server.ok()) return Fail(std::string(server.status().message()));
+  g_started = true;
   if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
     spdlog::warn("metrics endpoint not implemented yet; --metrics_listen ignored");
   }
