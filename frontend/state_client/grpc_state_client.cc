@@ -31,18 +31,20 @@ asio::awaitable<absl::StatusOr<Resp>> Call(Start start) {
   auto ctx = std::make_shared<grpc::ClientContext>();
   ctx->set_deadline(std::chrono::system_clock::now() + kCallDeadline);
   auto resp = std::make_shared<Resp>();
-  grpc::Status status = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                      void(grpc::Status)>(
-      [ctx, resp, &start](auto handler) {
-        auto ex = asio::get_associated_executor(handler);
-        auto shared = std::make_shared<decltype(handler)>(std::move(handler));
-        start(ctx.get(), resp.get(), [shared, ex, ctx, resp](grpc::Status s) {
-          asio::post(ex, [shared, s]() mutable { (*shared)(s); });
-        });
-      },
-      asio::use_awaitable);
-  if (!status.ok()) co_return FromGrpc(status);
-  co_return std::move(*resp);
+  auto initiate = [ctx, resp, start](auto handler) mutable {
+    auto ex = asio::get_associated_executor(handler);
+    auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    start(ctx.get(), resp.get(), [shared, ex, ctx, resp](grpc::Status s) {
+      asio::post(ex, [shared, s]() mutable { (*shared)(s); });
+    });
+  };
+  // GCC 12 mishandles temporaries inside co_await expressions; keep every operand named.
+  auto op = asio::async_initiate<decltype(asio::use_awaitable), void(grpc::Status)>(
+      std::move(initiate), asio::use_awaitable);
+  grpc::Status status = co_await std::move(op);
+  absl::StatusOr<Resp> out = status.ok() ? absl::StatusOr<Resp>(std::move(*resp))
+                                         : absl::StatusOr<Resp>(FromGrpc(status));
+  co_return out;
 }
 
 class GrpcStateClient final : public StateClient {
@@ -52,10 +54,12 @@ class GrpcStateClient final : public StateClient {
 
 #define HADRON_UNARY(Method, Req, Resp)                                                     \
   asio::awaitable<absl::StatusOr<Resp>> Method(const Req& req) override {                   \
-    co_return co_await Call<Resp>([this, &req](grpc::ClientContext* ctx, Resp* resp,        \
-                                               std::function<void(grpc::Status)> done) {    \
+    auto call = Call<Resp>([this, &req](grpc::ClientContext* ctx, Resp* resp,               \
+                                        std::function<void(grpc::Status)> done) {           \
       stub_->async()->Method(ctx, &req, resp, std::move(done));                             \
     });                                                                                     \
+    absl::StatusOr<Resp> result = co_await std::move(call);                                 \
+    co_return result;                                                                       \
   }
 
   HADRON_UNARY(Authenticate, pb::AuthenticateRequest, pb::AuthenticateResponse)
