@@ -181,6 +181,17 @@ class Cluster:
             if p is not None:
                 p.stop()
 
+    def restart_dead(self):
+        """Restarts whichever process died; returns [(name, exit code, log tail)] of the dead."""
+        dead = []
+        if self.statesvc is not None and not self.statesvc.alive():
+            dead.append((self.statesvc.name, self.statesvc.p.returncode, self.statesvc.log_tail()))
+            self.start_statesvc()
+        if self.frontend is not None and not self.frontend.alive():
+            dead.append((self.frontend.name, self.frontend.p.returncode, self.frontend.log_tail()))
+            self.start_frontend()
+        return dead
+
     def ctl(self, *args, input=None, timeout=30, check=True):
         """Runs hadronctl against this cluster's statesvc."""
         out = subprocess.run([binary("hadronctl"), "--statesvc=" + self.state_addr] + list(args),
@@ -292,6 +303,25 @@ def cluster():
 
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _crash_watch(request):
+    """Turns a server crash into an error of the test that caused it, then restarts the server
+    so that one crash does not fail every later test."""
+    if "cluster" not in request.fixturenames:
+        yield
+        return
+    c = request.getfixturevalue("cluster")
+    if c.reference:
+        yield
+        return
+    c.restart_dead()
+    yield
+    dead = c.restart_dead()
+    if dead:
+        pytest.fail("server crashed during this test: " + "; ".join(
+            "%s exited with %s, log tail:\n%s" % d for d in dead), pytrace=False)
 
 
 class Account:
