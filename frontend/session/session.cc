@@ -140,7 +140,10 @@ asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status
   for (char& c : msg) {
     if (c == '\r' || c == '\n') c = ' ';
   }
-  co_await Tagged(cmd, "NO", std::string(code) + (msg.empty() ? "Failed" : msg));
+  // Named, not a temporary: GCC 12 destroys conditional temporaries in co_await twice.
+  std::string text(code);
+  text += msg.empty() ? std::string("Failed") : msg;
+  co_await Tagged(cmd, "NO", text);
 }
 
 asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {

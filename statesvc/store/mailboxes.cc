@@ -185,10 +185,8 @@ absl::Status Store::DeleteMailbox(uint64_t account, std::string_view name) {
   absl::MutexLock lock(AccountMutex(account));
   uint64_t id = 0;
   ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, canonical, &id));
-  ASSIGN_OR_RETURN(auto children, ChildNames(db_, cf(kMailboxNames), account, canonical));
-  if (!children.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat("mailbox ", canonical, " has children"));
-  }
+  // RFC 3501 6.3.4: a mailbox with children may be deleted; its messages go and its name
+  // survives only as the (\Noselect) parent of the children, which LIST derives.
   rocksdb::WriteBatch batch;
   BlobDeltas blobs;
   RETURN_IF_ERROR(RemoveMailboxToBatch(account, id, canonical, batch, blobs));

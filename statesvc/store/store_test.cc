@@ -158,11 +158,13 @@ TEST_F(StoreTest, DeleteMailboxRules) {
   uint64_t id = NewAccount();
   EXPECT_TRUE(absl::IsInvalidArgument(store_->DeleteMailbox(id, "inbox")));
   ASSERT_TRUE(store_->CreateMailbox(id, "a/b").ok());
-  EXPECT_TRUE(absl::IsFailedPrecondition(store_->DeleteMailbox(id, "a")));
   Add(id, "a/b", kMessage1);
-  ASSERT_TRUE(store_->DeleteMailbox(id, "a/b").ok());
+  // RFC 3501 6.3.4: a parent may be deleted; its children stay.
   ASSERT_TRUE(store_->DeleteMailbox(id, "a").ok());
   EXPECT_TRUE(absl::IsNotFound(store_->DeleteMailbox(id, "a")));
+  EXPECT_TRUE(store_->GetMailbox(id, "a/b").ok());
+  EXPECT_EQ(store_->GetMailbox(id, "a/b")->messages, 1u);
+  ASSERT_TRUE(store_->DeleteMailbox(id, "a/b").ok());
   // The deleted mailbox's only message took its blob with it.
   EXPECT_EQ(store_->CountBlobs().value_or(99), 0u);
 }

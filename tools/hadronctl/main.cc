@@ -88,7 +88,7 @@ int main(int argc, char** argv) {
       mv::CreateAccountResponse resp;
       grpc::Status s = mail->CreateAccount(Context().get(), req, &resp);
       if (s.error_code() == grpc::StatusCode::ALREADY_EXISTS) {
-        std::printf("account %s already exists\n", args[2].c_str());
+        std::fprintf(stderr, "hadronctl: account %s already exists\n", args[2].c_str());
         return kExitExists;
       }
       if (!s.ok()) return RpcError(s);
