@@ -80,6 +80,22 @@ def make_cert(directory):
     return cert, key
 
 
+SANITIZER_MARKERS = (b"WARNING: ThreadSanitizer", b"ERROR: AddressSanitizer",
+                     b"ERROR: LeakSanitizer", b"runtime error: ")
+
+
+def sanitizer_failure(procs):
+    """Collects new sanitizer reports of procs; returns a failure text or ''."""
+    out = []
+    for p in procs:
+        if p is None:
+            continue
+        rep = p.sanitizer_reports()
+        if rep:
+            out.append("%s (%s) printed sanitizer reports:\n%s" % (p.name, p.log_path, rep[-20000:]))
+    return "\n".join(out)
+
+
 class Proc:
     """A child process with its output in a log file."""
 
@@ -88,11 +104,29 @@ class Proc:
         self.argv = argv
         self.log_path = os.path.join(log_dir, "%s-%s.log" % (name, uuid.uuid4().hex[:6]))
         self._log = open(self.log_path, "wb")
+        self._scanned = 0
         self.p = subprocess.Popen(argv, stdout=self._log, stderr=subprocess.STDOUT,
                                   stdin=subprocess.DEVNULL, start_new_session=True)
 
     def alive(self):
         return self.p.poll() is None
+
+    def sanitizer_reports(self):
+        """Sanitizer reports (ThreadSanitizer, AddressSanitizer, UBSan) printed since the last
+        call, as text; empty when there are none. The log holds the process's stderr."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self._scanned)
+                data = f.read()
+        except OSError:
+            return ""
+        # Only whole lines: a report being written now is read at the next call.
+        end = data.rfind(b"\n") + 1
+        data = data[:end]
+        self._scanned += end
+        if not any(m in data for m in SANITIZER_MARKERS):
+            return ""
+        return data.decode(errors="replace")
 
     def log_tail(self, n=30):
         try:
@@ -180,6 +214,9 @@ class Cluster:
         for p in (self.frontend, self.statesvc):
             if p is not None:
                 p.stop()
+
+    def procs(self):
+        return [self.statesvc, self.frontend]
 
     def restart_dead(self):
         """Restarts whichever process died; returns [(name, exit code, log tail)] of the dead."""
@@ -299,7 +336,10 @@ def cluster():
                    (0, -signal.SIGTERM, None)]
     for p in failed_logs:
         print("\n%s exited with %s; log tail:\n%s" % (p.name, p.p.returncode, p.log_tail()))
+    san = sanitizer_failure(c.procs())  # reports printed at exit (e.g. ThreadSanitizer's)
     shutil.rmtree(workdir, ignore_errors=True)
+    if san:
+        pytest.fail("at shutdown: " + san, pytrace=False)
 
 
 _counter = itertools.count(1)
@@ -318,10 +358,20 @@ def _crash_watch(request):
         return
     c.restart_dead()
     yield
+    _check_after_test(c)
+
+
+def _check_after_test(c):
+    """Fails the current test if a server of c crashed or printed a sanitizer report."""
+    procs = c.procs()
     dead = c.restart_dead()
+    san = sanitizer_failure(procs)
     if dead:
         pytest.fail("server crashed during this test: " + "; ".join(
-            "%s exited with %s, log tail:\n%s" % d for d in dead), pytrace=False)
+            "%s exited with %s, log tail:\n%s" % d for d in dead) + ("\n" + san if san else ""),
+            pytrace=False)
+    if san:
+        pytest.fail(san, pytrace=False)
 
 
 class Account:
@@ -378,3 +428,146 @@ def imap(account):
 def raw(account):
     """A logged-in raw client of a fresh account (nothing selected)."""
     return account.raw()
+
+
+# ---- several frontends on one statesvc (tests/integration/test_consistency.py) ---------------
+
+class MultiCluster(Cluster):
+    """One statesvc and several frontends (plain listeners only) on free loopback ports."""
+
+    def __init__(self, workdir, frontends=2):
+        super().__init__(workdir, tls=False)
+        self.imap_ports = [free_port() for _ in range(frontends)]
+        self.imap_port = self.imap_ports[0]
+        self.frontends = [None] * frontends
+
+    def start_frontend(self, i=0):
+        port = self.imap_ports[i]
+        p = Proc("frontend%d" % (i + 1), [binary("frontend"), "--listen=127.0.0.1:%d" % port,
+                                          "--statesvc=" + self.state_addr], self.workdir)
+        self.frontends[i] = p
+        if i == 0:
+            self.frontend = p
+        self._wait(p, port)
+        imapwire.Raw(self.host, port).close()  # ready means a greeting
+
+    def start(self):
+        self.start_statesvc()
+        for i in range(len(self.frontends)):
+            self.start_frontend(i)
+        return self
+
+    def procs(self):
+        return [self.statesvc] + list(self.frontends)
+
+    def stop(self):
+        for p in list(self.frontends) + [self.statesvc]:
+            if p is not None:
+                p.stop()
+
+    def restart_dead(self):
+        dead = []
+        if self.statesvc is not None and not self.statesvc.alive():
+            dead.append((self.statesvc.name, self.statesvc.p.returncode, self.statesvc.log_tail()))
+            self.start_statesvc()
+        for i, p in enumerate(self.frontends):
+            if p is not None and not p.alive():
+                dead.append((p.name, p.p.returncode, p.log_tail()))
+                self.start_frontend(i)
+        return dead
+
+    def raw(self, user=None, password=None, fe=0, **kw):
+        r = imapwire.Raw(self.host, self.imap_ports[fe], **kw)
+        if user is not None:
+            r.login(user, password)
+        return r
+
+
+class ReferenceMulti(ReferenceCluster):
+    """Dovecot standing in for both frontends (HADRON_IT_REFERENCE=dovecot)."""
+
+    def __init__(self, frontends=2):
+        super().__init__()
+        self.imap_ports = [self.dc.port] * frontends
+
+    def procs(self):
+        return []
+
+    def raw(self, user=None, password=None, fe=0, **kw):
+        r = imapwire.Raw(self.host, self.imap_ports[fe], **kw)
+        if user is not None:
+            r.login(user, password)
+        return r
+
+
+def _start_multi(prefix):
+    if REFERENCE == "dovecot":
+        return ReferenceMulti(), None
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    c = MultiCluster(workdir)
+    try:
+        c.start()
+    except BaseException:
+        c.stop()
+        raise
+    return c, workdir
+
+
+def _stop_multi(c, workdir):
+    c.stop()
+    if workdir is None:
+        return ""
+    for p in c.procs():
+        if p is not None and p.p.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL, None):
+            print("\n%s exited with %s; log tail:\n%s" % (p.name, p.p.returncode, p.log_tail()))
+    san = sanitizer_failure(c.procs())
+    if not san:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return san
+
+
+@pytest.fixture(scope="module")
+def two_frontends():
+    """One statesvc and two frontends, shared by the tests of a module. Each test is checked for
+    crashes and sanitizer reports (the servers' stderr is in their log files)."""
+    c, workdir = _start_multi("hadron-it-multi-")
+    yield c
+    san = _stop_multi(c, workdir)
+    if san:
+        pytest.fail("at shutdown: " + san, pytrace=False)
+
+
+@pytest.fixture
+def private_two_frontends():
+    """A statesvc and two frontends of the test's own, for tests that stop or kill processes."""
+    c, workdir = _start_multi("hadron-it-multi-priv-")
+    yield c
+    san = _stop_multi(c, workdir)
+    if san:
+        pytest.fail(san, pytrace=False)
+
+
+@pytest.fixture(autouse=True)
+def _multi_watch(request):
+    """As _crash_watch, for the two_frontends cluster."""
+    if "two_frontends" not in request.fixturenames:
+        yield
+        return
+    c = request.getfixturevalue("two_frontends")
+    if c.reference:
+        yield
+        return
+    c.restart_dead()
+    yield
+    _check_after_test(c)
+
+
+@pytest.fixture
+def shared_account(two_frontends):
+    """A fresh account on the two-frontend cluster; .raw(fe=0|1, select=...) opens sessions."""
+    name = "m%d_%s" % (next(_counter), uuid.uuid4().hex[:8])
+    password = "pass" if REFERENCE else "pw-" + uuid.uuid4().hex[:10]
+    two_frontends.add_account(name, password)
+    acc = Account(two_frontends, name, password)
+    yield acc
+    acc.close()
