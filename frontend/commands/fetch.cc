@@ -17,12 +17,14 @@ namespace {
 using Att = imap::FetchAtt;
 
 bool SetsSeen(const Att& a) {
-  return (a.kind == Att::Kind::kBodySection && !a.peek) || a.kind == Att::Kind::kRfc822 ||
+  return ((a.kind == Att::Kind::kBodySection || a.kind == Att::Kind::kBinary) && !a.peek) ||
+         a.kind == Att::Kind::kRfc822 ||
          a.kind == Att::Kind::kRfc822Text;
 }
 bool NeedsContent(const Att& a) {
   return a.kind == Att::Kind::kBodySection || a.kind == Att::Kind::kRfc822 ||
-         a.kind == Att::Kind::kRfc822Header || a.kind == Att::Kind::kRfc822Text;
+         a.kind == Att::Kind::kRfc822Header || a.kind == Att::Kind::kRfc822Text ||
+         a.kind == Att::Kind::kBinary || a.kind == Att::Kind::kBinarySize;
 }
 bool NeedsStructure(const Att& a) {
   return NeedsContent(a) || a.kind == Att::Kind::kEnvelope || a.kind == Att::Kind::kBody ||
@@ -36,6 +38,12 @@ bool NeedsServer(const Att& a) {
 void AppendLiteral(std::string* out, std::string_view data) {
   absl::StrAppend(out, "{", data.size(), "}\r\n");
   out->append(data);
+}
+
+// RFC 3516 4.2: decoded content with NUL octets goes out as literal8.
+void AppendBinaryLiteral(std::string* out, std::string_view data) {
+  if (data.find('\0') != std::string_view::npos) out->push_back('~');
+  AppendLiteral(out, data);
 }
 
 mime::Section ToSection(const Att& a) {
@@ -56,7 +64,7 @@ mime::Section ToSection(const Att& a) {
 // Renders one message's FETCH response.
 std::string Render(const MailboxView& v, const imap::Command& cmd, const std::vector<Att>& atts,
                    const SeqUid& su, const pb::FetchedMessage* m,
-                   const mime::MessageStructure* structure, bool add_flags) {
+                   const mime::MessageStructure* structure, bool add_flags, absl::Status* err) {
   std::vector<std::string> items;
   bool uid_listed = std::any_of(atts.begin(), atts.end(),
                                 [](const Att& a) { return a.kind == Att::Kind::kUid; });
@@ -110,8 +118,26 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         break;
       }
       case Att::Kind::kBinary:
-      case Att::Kind::kBinarySize:
-        break;  // refused before we get here
+      case Att::Kind::kBinarySize: {
+        auto data = mime::ExtractBinary(m->content(), *structure, a.part);
+        if (!data.ok()) {
+          *err = data.status();
+          return "";
+        }
+        if (a.kind == Att::Kind::kBinarySize) {
+          items.push_back(absl::StrCat(a.ResponseName(), " ", data->size()));
+          break;
+        }
+        std::string_view view = *data;
+        if (a.partial_offset) {
+          size_t off = std::min<size_t>(*a.partial_offset, view.size());
+          view = view.substr(off, a.partial_length);
+        }
+        std::string item = absl::StrCat(a.ResponseName(), " ");
+        AppendBinaryLiteral(&item, view);
+        items.push_back(std::move(item));
+        break;
+      }
     }
   }
   if (add_flags && !flags_listed) items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
@@ -129,12 +155,6 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
 asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::FetchArgs>(cmd.args);
   MailboxView* v = s.view();
-  for (const Att& att : a.atts) {
-    if (att.kind == Att::Kind::kBinary || att.kind == Att::Kind::kBinarySize) {
-      co_await s.Tagged(cmd, "BAD", "BINARY is not supported");
-      co_return;
-    }
-  }
   auto set = ResolveSet(*v, a.set, cmd.uid);
   if (!set.ok()) {
     co_await s.Tagged(cmd, "BAD", std::string(set.status().message()));
@@ -214,8 +234,16 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
           else structure = mime::ParseMessage(m->content());
         }
       }
-      absl::StrAppend(&out, Render(*v, cmd, a.atts, su, m, &structure,
-                                   newly_seen.contains(su.uid)));
+      absl::Status err;
+      std::string one = Render(*v, cmd, a.atts, su, m, &structure, newly_seen.contains(su.uid),
+                               &err);
+      if (!err.ok()) {
+        // RFC 3516 4.1: a part we cannot decode fails the command with [UNKNOWN-CTE].
+        if (!out.empty()) co_await s.Send(out);
+        co_await s.Tagged(cmd, "NO", "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
+        co_return;
+      }
+      absl::StrAppend(&out, one);
     }
     co_await s.Send(out);
   }

@@ -36,6 +36,16 @@ void AddUidSet(const MailboxView& view, const imap::SequenceSet& set, bool uid_m
   }
 }
 
+void RecentSet(const MailboxView& view, PK* out) {
+  out->set_kind(PK::UID_SET);
+  for (uint32_t seq = 1; seq <= view.size(); ++seq) {
+    if (!view.RecentAt(seq)) continue;
+    auto* r = out->add_uids();
+    r->set_first(view.UidAt(seq));
+    r->set_last(view.UidAt(seq));
+  }
+}
+
 void Translate(const MailboxView& view, const imap::SearchKey& k, PK* out) {
   auto flag = [&](PK::Kind kind, uint32_t bit) {
     out->set_kind(kind);
@@ -72,10 +82,18 @@ void Translate(const MailboxView& view, const imap::SearchKey& k, PK* out) {
     case K::kUndraft: flag(PK::FLAG_UNSET, pb::DRAFT); break;
     case K::kUnflagged: flag(PK::FLAG_UNSET, pb::FLAGGED); break;
     case K::kUnseen: flag(PK::FLAG_UNSET, pb::SEEN); break;
-    // No session holds \Recent (see docs/architecture.md): RECENT and NEW match nothing.
+    // \Recent lives in this session's view, so these become UID sets here.
+    case K::kRecent: RecentSet(view, out); break;
     case K::kNew:
-    case K::kRecent: out->set_kind(PK::NONE); break;
-    case K::kOld: out->set_kind(PK::ALL); break;
+      out->set_kind(PK::AND);
+      RecentSet(view, out->add_children());
+      out->add_children()->set_kind(PK::FLAG_UNSET);
+      out->mutable_children(1)->set_flag(pb::SEEN);
+      break;
+    case K::kOld:
+      out->set_kind(PK::NOT);
+      RecentSet(view, out->add_children());
+      break;
     case K::kKeyword: out->set_kind(PK::KEYWORD); out->set_value(k.value); break;
     case K::kUnkeyword: out->set_kind(PK::UNKEYWORD); out->set_value(k.value); break;
     case K::kBefore: out->set_kind(PK::BEFORE); out->set_date(Days(k.date)); break;

@@ -32,14 +32,18 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   } else {
     absl::StrAppend(&out, "* OK [PERMANENTFLAGS (", flags, " \\*)] Flags permitted.\r\n");
   }
-  absl::StrAppend(&out, "* ", view->size(), " EXISTS\r\n* 0 RECENT\r\n");
-  if (auto first = view->FirstWithout(pb::SEEN)) {
+  s.EnterSelected(std::move(view));
+  MailboxView* v = s.view();
+  if (read_only) v->set_claimed_up_to(v->MaxUid());
+  else co_await s.ClaimRecent();
+  v->MarkCountsReported();
+  absl::StrAppend(&out, "* ", v->size(), " EXISTS\r\n* ", v->RecentCount(), " RECENT\r\n");
+  if (auto first = v->FirstWithout(pb::SEEN)) {
     absl::StrAppend(&out, "* OK [UNSEEN ", *first, "] First unseen.\r\n");
   }
   absl::StrAppend(&out, "* OK [UIDVALIDITY ", res->info().uid_validity(), "] UIDs valid\r\n",
                   "* OK [UIDNEXT ", res->info().uid_next(), "] Predicted next UID\r\n");
   co_await s.Send(out);
-  s.EnterSelected(std::move(view));
   co_await s.Tagged(cmd, "OK",
                     read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");
 }

@@ -21,7 +21,7 @@ asio::awaitable<void> CmdStatus(Session& s, const imap::Command& cmd) {
   std::vector<std::string> items;
   for (const auto& item : a.items) {
     if (item == "MESSAGES") items.push_back(absl::StrCat(item, " ", res->messages()));
-    else if (item == "RECENT") items.push_back(absl::StrCat(item, " 0"));
+    else if (item == "RECENT") items.push_back(absl::StrCat(item, " ", res->recent()));
     else if (item == "UIDNEXT") items.push_back(absl::StrCat(item, " ", res->uid_next()));
     else if (item == "UIDVALIDITY") items.push_back(absl::StrCat(item, " ", res->uid_validity()));
     else if (item == "UNSEEN") items.push_back(absl::StrCat(item, " ", res->unseen()));

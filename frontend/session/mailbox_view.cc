@@ -64,7 +64,22 @@ std::optional<uint32_t> MailboxView::SeqOf(uint32_t uid) const {
 
 std::string MailboxView::FlagsAt(uint32_t seq) const {
   const Entry& e = entries_[seq - 1];
-  return FormatFlags(e.system, keyword_sets_[e.keywords]);
+  std::string out = FormatFlags(e.system, keyword_sets_[e.keywords]);
+  if (e.recent) out.insert(out.size() - 1, out.size() > 2 ? " \\Recent" : "\\Recent");
+  return out;
+}
+
+void MailboxView::MarkRecent(uint32_t first_uid, uint32_t up_to_uid) {
+  claimed_up_to_ = std::max(claimed_up_to_, up_to_uid);
+  if (first_uid > up_to_uid) return;
+  auto it = std::lower_bound(entries_.begin(), entries_.end(), first_uid,
+                             [](const Entry& e, uint32_t u) { return e.uid < u; });
+  for (; it != entries_.end() && it->uid <= up_to_uid; ++it) {
+    if (!it->recent) {
+      it->recent = true;
+      ++recent_count_;
+    }
+  }
 }
 
 uint32_t MailboxView::CountWithout(uint32_t bit) const {
@@ -126,16 +141,22 @@ void MailboxView::Apply(const pb::Change& change, bool own) {
   if (!own) modseq_ = std::max(modseq_, change.modseq());
 }
 
-std::string MailboxView::Sync(bool allow_expunge) {
+void MailboxView::ApplyPending() {
   while (!pending_.empty()) {
     Apply(pending_.front().first, pending_.front().second);
     pending_.pop_front();
   }
+}
+
+std::string MailboxView::Render(bool allow_expunge) {
   std::string out;
   // Messages the client never heard of can go silently, whatever the command.
   auto first_new = entries_.begin() + std::min<size_t>(reported_exists_, entries_.size());
-  entries_.erase(std::remove_if(first_new, entries_.end(), [](const Entry& e) { return e.expunged; }),
-                 entries_.end());
+  auto drop = [this](const Entry& e) {
+    if (e.expunged && e.recent) --recent_count_;
+    return e.expunged;
+  };
+  entries_.erase(std::remove_if(first_new, entries_.end(), drop), entries_.end());
   if (allow_expunge) {
     // Highest first, so each number is still what the client believes.
     for (size_t i = entries_.size(); i-- > 0;) {
@@ -144,13 +165,15 @@ std::string MailboxView::Sync(bool allow_expunge) {
         --reported_exists_;
       }
     }
-    entries_.erase(std::remove_if(entries_.begin(), entries_.end(),
-                                  [](const Entry& e) { return e.expunged; }),
-                   entries_.end());
+    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), drop), entries_.end());
   }
   if (size() != reported_exists_) {
     absl::StrAppend(&out, "* ", size(), " EXISTS\r\n");
     reported_exists_ = size();
+  }
+  if (recent_count_ != reported_recent_) {
+    absl::StrAppend(&out, "* ", recent_count_, " RECENT\r\n");
+    reported_recent_ = recent_count_;
   }
   std::sort(changed_flags_.begin(), changed_flags_.end());
   changed_flags_.erase(std::unique(changed_flags_.begin(), changed_flags_.end()),

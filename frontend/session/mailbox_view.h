@@ -57,7 +57,23 @@ class MailboxView {
 
   // Applies queued changes and returns the untagged responses the client may see now.
   // EXPUNGE responses are withheld unless `allow_expunge` (RFC 3501 7.4.1).
-  std::string Sync(bool allow_expunge);
+  std::string Sync(bool allow_expunge) {
+    ApplyPending();
+    return Render(allow_expunge);
+  }
+  // The two halves of Sync(), for a session that claims \Recent in between.
+  void ApplyPending();
+  std::string Render(bool allow_expunge);
+
+  // \Recent: this session was the first to see the messages [first, up_to] (UIDs).
+  void MarkRecent(uint32_t first_uid, uint32_t up_to_uid);
+  // The highest UID this session has asked to claim (new messages above it are unclaimed).
+  uint32_t claimed_up_to() const { return claimed_up_to_; }
+  void set_claimed_up_to(uint32_t uid) { claimed_up_to_ = uid; }
+  uint32_t RecentCount() const { return recent_count_; }
+  bool RecentAt(uint32_t seq) const { return entries_[seq - 1].recent; }
+  // Called after SELECT has told the client the counts.
+  void MarkCountsReported() { reported_recent_ = recent_count_; }
 
  private:
   struct Entry {
@@ -66,6 +82,7 @@ class MailboxView {
     uint32_t keywords;  // index into keyword_sets_
     uint64_t modseq;
     bool expunged;
+    bool recent = false;
   };
   uint32_t InternKeywords(const pb::Flags& flags);
   void Apply(const pb::Change& change, bool own);
@@ -77,6 +94,9 @@ class MailboxView {
   bool read_only_;
   std::vector<Entry> entries_;
   uint32_t reported_exists_;
+  uint32_t claimed_up_to_ = 0;
+  uint32_t recent_count_ = 0;
+  uint32_t reported_recent_ = 0;
   std::vector<std::vector<std::string>> keyword_sets_;
   absl::flat_hash_map<std::string, uint32_t> keyword_set_ids_;
   std::vector<std::string> all_keywords_;

@@ -155,7 +155,7 @@ asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
     co_return;
   }
   if (!poll && !need_poll_) {
-    co_await Send(v->Sync(allow_expunge));
+    co_await Emit(allow_expunge);
     co_return;
   }
   need_poll_ = false;
@@ -182,7 +182,26 @@ asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
   } else {
     need_poll_ = true;  // try again at the next sync point
   }
-  co_await Send(v->Sync(allow_expunge));
+  co_await Emit(allow_expunge);
+}
+
+asio::awaitable<void> Session::Emit(bool allow_expunge) {
+  MailboxView* v = view();
+  v->ApplyPending();
+  if (!v->read_only() && v->MaxUid() > v->claimed_up_to()) co_await ClaimRecent();
+  co_await Send(v->Render(allow_expunge));
+}
+
+asio::awaitable<void> Session::ClaimRecent() {
+  MailboxView* v = view();
+  uint32_t up_to = v->MaxUid();
+  pb::ClaimRecentRequest req;
+  req.set_account_id(auth()->account_id);
+  req.set_mailbox_id(v->mailbox_id());
+  req.set_up_to_uid(up_to);
+  auto res = co_await state_.ClaimRecent(req);
+  // Without an answer the messages are simply not \Recent here; try again next time.
+  if (res.ok() && view() == v) v->MarkRecent(res->first_uid(), up_to);
 }
 
 asio::awaitable<void> Session::ReaderLoop() {

@@ -76,6 +76,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // Enters Selected with `view` and subscribes it to the mailbox's change stream.
   void EnterSelected(std::unique_ptr<MailboxView> view);
+  // Claims \Recent for the messages of the view that no session has seen (read-write only).
+  asio::awaitable<void> ClaimRecent();
   // Queues a change this session made itself (its answer must precede the tagged OK).
   void QueueOwnChange(const pb::Change& change);
 
@@ -97,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   asio::awaitable<void> ReaderLoop();
+  asio::awaitable<void> Emit(bool allow_expunge);
   void OnWatchEvent(const state::v1::WatchEvent& event);
 
   asio::any_io_executor executor_;

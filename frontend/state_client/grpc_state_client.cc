@@ -77,6 +77,7 @@ class GrpcStateClient final : public StateClient {
   HADRON_UNARY(Copy, pb::CopyRequest, pb::CopyResponse)
   HADRON_UNARY(Search, pb::SearchRequest, pb::SearchResponse)
   HADRON_UNARY(GetChanges, pb::GetChangesRequest, pb::GetChangesResponse)
+  HADRON_UNARY(ClaimRecent, pb::ClaimRecentRequest, pb::ClaimRecentResponse)
 #undef HADRON_UNARY
 
  private:

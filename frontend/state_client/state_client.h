@@ -47,6 +47,8 @@ class StateClient {
       const pb::SearchRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::GetChangesResponse>> GetChanges(
       const pb::GetChangesRequest& req) = 0;
+  virtual asio::awaitable<absl::StatusOr<pb::ClaimRecentResponse>> ClaimRecent(
+      const pb::ClaimRecentRequest& req) = 0;
 };
 
 // The real client over gRPC. `targets` is the statesvc address list (one shard for now).

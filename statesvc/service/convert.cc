@@ -82,6 +82,7 @@ void ToProto(const store::MailboxInfo& info, state::v1::MailboxInfo* out) {
   out->set_subscribed(info.subscribed);
   out->set_special_use(info.special_use);
   out->set_deleted(info.deleted);
+  out->set_recent(info.recent);
 }
 
 void ToProto(const store::Change& change, state::v1::Change* out) {

@@ -302,6 +302,15 @@ grpc::Status StateService::GetChanges(grpc::ServerContext*, const GetChangesRequ
   return grpc::Status::OK;
 }
 
+grpc::Status StateService::ClaimRecent(grpc::ServerContext*,
+                                       const state::v1::ClaimRecentRequest* req,
+                                       state::v1::ClaimRecentResponse* resp) {
+  auto first = store_->ClaimRecent(req->account_id(), req->mailbox_id(), req->up_to_uid());
+  if (!first.ok()) return ToGrpc(first.status());
+  resp->set_first_uid(*first);
+  return grpc::Status::OK;
+}
+
 grpc::ServerBidiReactor<WatchRequest, WatchEvent>* StateService::Watch(
     grpc::CallbackServerContext* context) {
   return new WatchReactor(store_, hub_, watch_queue_limit_);

@@ -46,6 +46,8 @@ class StateService final
                       state::v1::SearchResponse*) override;
   grpc::Status GetChanges(grpc::ServerContext*, const state::v1::GetChangesRequest*,
                           state::v1::GetChangesResponse*) override;
+  grpc::Status ClaimRecent(grpc::ServerContext*, const state::v1::ClaimRecentRequest*,
+                           state::v1::ClaimRecentResponse*) override;
   grpc::ServerBidiReactor<state::v1::WatchRequest, state::v1::WatchEvent>* Watch(
       grpc::CallbackServerContext* context) override;
 

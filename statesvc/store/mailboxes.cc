@@ -136,8 +136,36 @@ absl::StatusOr<std::vector<MailboxInfo>> Store::ListMailboxes(uint64_t account) 
 }
 
 absl::StatusOr<MailboxInfo> Store::GetMailbox(uint64_t account, std::string_view name) {
-  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, nullptr));
+  ScopedSnapshot snap(db_);
+  uint64_t id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, &id, snap.get()));
+  // Count the messages no read-write session has claimed as \Recent yet.
+  if (rec.info.recent_uid < rec.info.uid_next) {
+    rocksdb::ReadOptions ro;
+    ro.snapshot = snap.get();
+    std::string prefix = keys::MessagePrefix(account, id);
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMessages)));
+    for (it->Seek(keys::MessageKey(account, id, rec.info.recent_uid));
+         it->Valid() && it->key().starts_with(prefix); it->Next()) {
+      ++rec.info.recent;
+    }
+  }
+  rec.info.id = id;
   return rec.info;
+}
+
+absl::StatusOr<uint32_t> Store::ClaimRecent(uint64_t account, uint64_t mailbox,
+                                            uint32_t up_to_uid) {
+  absl::MutexLock lock(AccountMutex(account));
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailbox(account, mailbox));
+  uint32_t first = rec.info.recent_uid;
+  uint32_t next = std::min(up_to_uid, rec.info.uid_next - 1) + 1;
+  if (next <= first) return first;  // nothing new to claim
+  rec.info.recent_uid = next;
+  rocksdb::WriteBatch batch;
+  batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox), EncodeMailbox(rec));
+  RETURN_IF_ERROR(Commit(account, batch, {}, {}));
+  return first;
 }
 
 absl::StatusOr<MailboxInfo> Store::GetMailboxById(uint64_t account, uint64_t mailbox) {

@@ -154,6 +154,7 @@ std::string EncodeMailbox(const MailboxRecord& r) {
   e.Varint(r.info.deleted);
   e.Strs(r.keywords);
   e.Varint(r.log_floor);
+  e.Varint(r.info.recent_uid);
   return e.Finish();
 }
 
@@ -172,6 +173,7 @@ absl::StatusOr<MailboxRecord> DecodeMailbox(std::string_view in) {
   r.info.deleted = d.U32();
   r.keywords = d.Strs();
   r.log_floor = d.Varint();
+  r.info.recent_uid = d.U32();
   if (auto s = d.Done("mailbox"); !s.ok()) return s;
   return r;
 }

@@ -67,6 +67,9 @@ class Store {
   absl::Status RenameMailbox(uint64_t account, std::string_view from, std::string_view to);
   absl::Status SetSubscribed(uint64_t account, std::string_view name, bool subscribed);
   absl::StatusOr<SelectResult> Select(uint64_t account, std::string_view name);
+  // Claims \Recent for the messages up to `up_to_uid` that no session claimed before; returns
+  // the first UID claimed now (claimed are [result, up_to_uid]; none if result > up_to_uid).
+  absl::StatusOr<uint32_t> ClaimRecent(uint64_t account, uint64_t mailbox, uint32_t up_to_uid);
 
   // --- Messages. ---
   // internal_date 0 = now; tz in minutes east of UTC.

@@ -606,5 +606,24 @@ TEST_F(StoreTest, ConcurrentAppendsGetDistinctUidsAndModseqs) {
   EXPECT_EQ(store_->GetMailbox(id, "INBOX")->messages, static_cast<uint32_t>(kThreads * kPerThread));
 }
 
+TEST_F(StoreTest, RecentIsClaimedOnce) {
+  uint64_t id = NewAccount();
+  Add(id, "INBOX", kMessage1);
+  Add(id, "INBOX", kMessage1);
+  auto info = store_->GetMailbox(id, "INBOX");
+  ASSERT_TRUE(info.ok());
+  EXPECT_EQ(info->recent, 2u);
+  // The first session claims both, the second none.
+  EXPECT_EQ(store_->ClaimRecent(id, info->id, 2).value_or(0), 1u);
+  EXPECT_EQ(store_->ClaimRecent(id, info->id, 2).value_or(0), 3u);
+  Add(id, "INBOX", kMessage1);
+  EXPECT_EQ(store_->GetMailbox(id, "INBOX")->recent, 1u);
+  // Claims never reach past what exists.
+  EXPECT_EQ(store_->ClaimRecent(id, info->id, 1000).value_or(0), 3u);
+  EXPECT_EQ(store_->GetMailbox(id, "INBOX")->recent, 0u);
+  EXPECT_EQ(store_->ClaimRecent(id, info->id, 1000).value_or(0), 4u);
+}
+
+
 }  // namespace
 }  // namespace hadron::store

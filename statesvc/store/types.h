@@ -48,6 +48,10 @@ struct MailboxInfo {
   bool subscribed = false;
   std::string special_use;
   uint32_t deleted = 0;
+  // \Recent (RFC 3501 2.3.2): UIDs at or above recent_uid have not been seen by any
+  // read-write session yet. `recent` counts them (filled in by GetMailbox only).
+  uint32_t recent_uid = 1;
+  uint32_t recent = 0;
 };
 
 struct SelectResult {
