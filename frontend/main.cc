@@ -32,7 +32,9 @@ int main(int argc, char** argv) {
     std::cerr << "hadron-frontend: --statesvc is required\n";
     return 2;
   }
-  auto state = hadron::frontend::NewGrpcStateClient(targets);
+  // Sharding comes later: one statesvc for now; its channel is shared by calls and the stream.
+  auto channel = hadron::frontend::NewStateChannel(targets[0]);
+  auto state = hadron::frontend::NewGrpcStateClient(channel);
   asio::io_context io;
   hadron::frontend::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -40,7 +42,7 @@ int main(int argc, char** argv) {
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.session.max_literal = static_cast<size_t>(absl::GetFlag(FLAGS_max_literal));
-  auto watcher = hadron::frontend::NewGrpcMailboxWatcher(targets, io);
+  auto watcher = hadron::frontend::NewGrpcMailboxWatcher(channel, io);
   hadron::frontend::Server server(io, *state, watcher.get(), options);
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hadron-frontend: " << st.message() << "\n";

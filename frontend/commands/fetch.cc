@@ -40,6 +40,15 @@ void AppendLiteral(std::string* out, std::string_view data) {
   out->append(data);
 }
 
+// A literal may not carry NUL (RFC 3501 9, CHAR8); like Dovecot, NUL goes out as 0x80 so sizes
+// and offsets stay what BODYSTRUCTURE says. BINARY uses literal8 instead.
+void AppendTextLiteral(std::string* out, std::string_view data) {
+  AppendLiteral(out, data);
+  for (size_t i = out->size() - data.size(); i < out->size(); ++i) {
+    if ((*out)[i] == '\0') (*out)[i] = static_cast<char>(0x80);
+  }
+}
+
 // RFC 3516 4.2: decoded content with NUL octets goes out as literal8.
 void AppendBinaryLiteral(std::string* out, std::string_view data) {
   if (data.find('\0') != std::string_view::npos) out->push_back('~');
@@ -91,7 +100,7 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         break;
       case Att::Kind::kRfc822: {
         std::string item = "RFC822 ";
-        AppendLiteral(&item, m->content());
+        AppendTextLiteral(&item, m->content());
         items.push_back(std::move(item));
         break;
       }
@@ -101,7 +110,7 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         sec.kind = a.kind == Att::Kind::kRfc822Header ? mime::SectionKind::kHeader
                                                        : mime::SectionKind::kText;
         std::string item = a.kind == Att::Kind::kRfc822Header ? "RFC822.HEADER " : "RFC822.TEXT ";
-        AppendLiteral(&item, mime::ExtractSection(m->content(), *structure, sec));
+        AppendTextLiteral(&item, mime::ExtractSection(m->content(), *structure, sec));
         items.push_back(std::move(item));
         break;
       }
@@ -113,7 +122,7 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
           view = view.substr(off, a.partial_length);
         }
         std::string item = absl::StrCat(a.ResponseName(), " ");
-        AppendLiteral(&item, view);
+        AppendTextLiteral(&item, view);
         items.push_back(std::move(item));
         break;
       }

@@ -6,7 +6,6 @@
 #include "absl/strings/str_cat.h"
 #include "asio/co_spawn.hpp"
 #include "asio/detached.hpp"
-#include "asio/experimental/awaitable_operators.hpp"
 #include "asio/post.hpp"
 #include "asio/steady_timer.hpp"
 #include "asio/this_coro.hpp"
@@ -14,8 +13,6 @@
 #include "spdlog/spdlog.h"
 
 namespace hadron::frontend {
-
-using namespace asio::experimental::awaitable_operators;  // NOLINT: the || of awaitables
 
 Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> transport,
                  StateClient& state, MailboxWatcher* watcher, const SessionConfig& config)
@@ -26,8 +23,8 @@ Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> tran
       config_(config),
       reader_(imap::CommandReader::Limits{.max_literal = config.max_literal}),
       want_read_(executor, 1),
-      input_(executor, 1),
-      wake_(executor, 1) {}
+      events_(executor, 8),
+      timer_(executor) {}
 
 Authenticated* Session::auth() {
   if (auto* a = std::get_if<Authenticated>(&session_state_)) return a;
@@ -77,7 +74,10 @@ void Session::OnWatchEvent(const state::v1::WatchEvent& ev) {
   } else if (ev.has_change()) {
     v->Enqueue(ev.change());
   }
-  wake_.try_send(asio::error_code{}, true);
+  if (!wake_pending_) {
+    wake_pending_ = true;
+    events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
+  }
 }
 
 void Session::QueueOwnChange(const pb::Change& change) {
@@ -211,13 +211,12 @@ asio::awaitable<void> Session::ReaderLoop() {
     for (;;) {
       co_await want_read_.async_receive(asio::use_awaitable);
       size_t n = co_await transport_->ReadSome(asio::buffer(buf));
-      co_await input_.async_send(asio::error_code{}, std::string(buf.data(), n),
-                                 asio::use_awaitable);
+      co_await events_.async_send(asio::error_code{},
+                                  Event{Event::kData, std::string(buf.data(), n), 0},
+                                  asio::use_awaitable);
     }
-  } catch (const asio::system_error& e) {
-    input_.try_send(e.code(), std::string());
   } catch (const std::exception&) {
-    input_.try_send(asio::error::operation_aborted, std::string());
+    events_.try_send(asio::error_code{}, Event{Event::kEof, {}, 0});
   }
 }
 
@@ -226,17 +225,35 @@ asio::awaitable<Session::Wait> Session::WaitInput(std::chrono::milliseconds time
     want_read_.try_send(asio::error_code{}, true);
     read_requested_ = true;
   }
-  asio::steady_timer timer(executor_, timeout);
-  auto result = co_await (input_.async_receive(asio::use_awaitable) ||
-                          wake_.async_receive(asio::use_awaitable) ||
-                          timer.async_wait(asio::use_awaitable));
-  if (result.index() == 1) co_return Wait::kEvent;
-  if (result.index() == 2) co_return Wait::kTimeout;
-  read_requested_ = false;
-  std::string data = std::get<0>(std::move(result));
-  if (data.empty()) throw asio::system_error(asio::error::eof);
-  reader_.Feed(data);
-  co_return Wait::kInput;
+  uint64_t generation = ++timer_generation_;
+  timer_.expires_after(timeout);
+  std::weak_ptr<Session> weak = weak_from_this();
+  timer_.async_wait([weak, generation](const asio::error_code& ec) {
+    if (ec) return;
+    if (auto self = weak.lock()) {
+      self->events_.try_send(asio::error_code{}, Event{Event::kTimeout, {}, generation});
+    }
+  });
+  for (;;) {
+    Event ev = co_await events_.async_receive(asio::use_awaitable);
+    switch (ev.kind) {
+      case Event::kData:
+        read_requested_ = false;
+        timer_.cancel();
+        reader_.Feed(ev.data);
+        co_return Wait::kInput;
+      case Event::kEof:
+        timer_.cancel();
+        throw asio::system_error(asio::error::eof);
+      case Event::kWake:
+        wake_pending_ = false;
+        timer_.cancel();
+        co_return Wait::kEvent;
+      case Event::kTimeout:
+        if (ev.generation != generation) continue;  // armed by an earlier wait
+        co_return Wait::kTimeout;
+    }
+  }
 }
 
 asio::awaitable<bool> Session::WaitInputUntil(std::chrono::steady_clock::time_point deadline) {
@@ -297,9 +314,9 @@ asio::awaitable<void> Session::Run() {
   }
   closed_ = true;
   Deselect();
+  timer_.cancel();
   want_read_.close();
-  input_.close();
-  wake_.close();
+  events_.close();
   transport_->Close();
 }
 

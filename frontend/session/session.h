@@ -13,6 +13,7 @@
 #include "asio/any_io_executor.hpp"
 #include "asio/awaitable.hpp"
 #include "asio/experimental/channel.hpp"
+#include "asio/steady_timer.hpp"
 #include "frontend/protocol/command.h"
 #include "frontend/protocol/reader.h"
 #include "frontend/session/mailbox_view.h"
@@ -109,11 +110,19 @@ class Session : public std::enable_shared_from_this<Session> {
   SessionConfig config_;
   imap::CommandReader reader_;
   SessionState session_state_;
+  // Everything a waiting session can be woken by arrives on one channel, so no wake-up is ever
+  // lost to a cancelled receive (racing two receives with || can drop a message).
+  struct Event {
+    enum Kind { kData, kEof, kWake, kTimeout } kind;
+    std::string data;
+    uint64_t generation = 0;  // kTimeout: which WaitInput armed it
+  };
   // The reader coroutine reads only when asked (so STARTTLS never races a pending read).
   asio::experimental::channel<void(asio::error_code, bool)> want_read_;
-  asio::experimental::channel<void(asio::error_code, std::string)> input_;
-  // Woken when a change for the selected mailbox arrives (IDLE waits on it).
-  asio::experimental::channel<void(asio::error_code, bool)> wake_;
+  asio::experimental::channel<void(asio::error_code, Event)> events_;
+  asio::steady_timer timer_;
+  uint64_t timer_generation_ = 0;
+  bool wake_pending_ = false;
   bool need_poll_ = false;
   bool mailbox_gone_ = false;
   bool read_requested_ = false;

@@ -86,12 +86,19 @@ class GrpcStateClient final : public StateClient {
 
 }  // namespace
 
-std::unique_ptr<StateClient> NewGrpcStateClient(const std::vector<std::string>& targets) {
+std::shared_ptr<grpc::Channel> NewStateChannel(const std::string& target) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
-  // Sharding comes later: one target for now.
-  auto channel = grpc::CreateCustomChannel(targets.at(0), grpc::InsecureChannelCredentials(), args);
+  // A restarted statesvc must be found again within a second, not after gRPC's default
+  // exponential backoff (up to two minutes) during which every call fails fast.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+std::unique_ptr<StateClient> NewGrpcStateClient(std::shared_ptr<grpc::Channel> channel) {
   return std::make_unique<GrpcStateClient>(std::move(channel));
 }
 

@@ -256,11 +256,8 @@ void Stream::OnDone(const grpc::Status& status) {
 
 }  // namespace
 
-std::unique_ptr<MailboxWatcher> NewGrpcMailboxWatcher(const std::vector<std::string>& targets,
+std::unique_ptr<MailboxWatcher> NewGrpcMailboxWatcher(std::shared_ptr<grpc::Channel> channel,
                                                       asio::io_context& io) {
-  grpc::ChannelArguments args;
-  args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(targets.at(0), grpc::InsecureChannelCredentials(), args);
   return std::make_unique<GrpcWatcher>(std::move(channel), io);
 }
 

@@ -11,6 +11,10 @@
 #include "asio/awaitable.hpp"
 #include "hadron/state/v1/state.pb.h"
 
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
 namespace hadron::frontend {
 
 namespace pb = ::hadron::state::v1;
@@ -51,7 +55,10 @@ class StateClient {
       const pb::ClaimRecentRequest& req) = 0;
 };
 
-// The real client over gRPC. `targets` is the statesvc address list (one shard for now).
-std::unique_ptr<StateClient> NewGrpcStateClient(const std::vector<std::string>& targets);
+// A channel to one statesvc, with the frontend's limits and reconnect policy.
+std::shared_ptr<grpc::Channel> NewStateChannel(const std::string& target);
+
+// The real client over gRPC (one shard for now).
+std::unique_ptr<StateClient> NewGrpcStateClient(std::shared_ptr<grpc::Channel> channel);
 
 }  // namespace hadron::frontend

@@ -13,6 +13,10 @@
 #include "asio/io_context.hpp"
 #include "hadron/state/v1/state.pb.h"
 
+namespace grpc {
+class Channel;
+}  // namespace grpc
+
 namespace hadron::frontend {
 
 class MailboxWatcher {
@@ -31,7 +35,7 @@ class MailboxWatcher {
 };
 
 // The gRPC implementation. Reconnect timers run on `io`.
-std::unique_ptr<MailboxWatcher> NewGrpcMailboxWatcher(const std::vector<std::string>& targets,
+std::unique_ptr<MailboxWatcher> NewGrpcMailboxWatcher(std::shared_ptr<grpc::Channel> channel,
                                                       asio::io_context& io);
 
 }  // namespace hadron::frontend
