@@ -200,10 +200,12 @@ void AppendNString(std::string* out, const std::optional<std::string>& s) {
 
 }  // namespace
 
-std::string RenderAddressList(std::string_view value) {
+namespace {
+
+// The addresses of one header value, each "(name route mailbox domain)", without the outer list.
+std::string RenderAddresses(std::string_view value) {
   std::vector<Address> list = AddressParser(value).Parse();
-  if (list.empty()) return "NIL";
-  std::string out = "(";
+  std::string out;
   for (const Address& a : list) {
     out.push_back('(');
     if (a.name.has_value()) {
@@ -219,25 +221,38 @@ std::string RenderAddressList(std::string_view value) {
     AppendNString(&out, a.domain);
     out.push_back(')');
   }
-  out.push_back(')');
   return out;
+}
+
+}  // namespace
+
+std::string RenderAddressList(std::string_view value) {
+  std::string inner = RenderAddresses(value);
+  if (inner.empty()) return "NIL";
+  return absl::StrCat("(", inner, ")");
 }
 
 std::string RenderEnvelopeFields(std::string_view header) {
   static constexpr std::string_view kNames[] = {"Date",   "Subject", "From", "Sender",
                                                 "Reply-To", "To",    "Cc",   "Bcc",
                                                 "In-Reply-To", "Message-ID"};
+  // Like Dovecot 2.3: a repeated address field adds its addresses to the list; a repeated
+  // string field (Date, Subject, In-Reply-To, Message-ID) replaces the earlier value.
   std::optional<std::string> values[10];
+  std::string lists[10];
   for (const HeaderField& f : SplitHeader(header)) {
     for (int k = 0; k < 10; ++k) {
-      if (!values[k].has_value() && EqualsIgnoreCase(f.name, kNames[k])) {
+      if (!EqualsIgnoreCase(f.name, kNames[k])) continue;
+      if (k >= 2 && k <= 7) {
+        lists[k] += RenderAddresses(f.value);
+      } else {
         // Dovecot hands the subject to imap_append_string_for_humans() still folded.
         values[k] = k == 1 ? std::string(f.folded) : f.value;
       }
     }
   }
   auto addresses = [&](int k) -> std::string {
-    return values[k].has_value() ? RenderAddressList(*values[k]) : "NIL";
+    return lists[k].empty() ? "NIL" : absl::StrCat("(", lists[k], ")");
   };
   std::string out;
   AppendNString(&out, values[0]);

@@ -144,12 +144,17 @@ std::string ParseQuoted(std::string_view s, size_t* pos) {
 
 Params ParseParams(std::string_view s, size_t* pos) {
   Params plain;
+  // RFC 2231 pieces (key*N, key*N*, key*), merged after the plain parameters exactly as Dovecot's
+  // rfc2231_parse() does: sorted by (key, index), merged when the indexes run 0..n-1, otherwise
+  // each piece is listed as key*N[*].
   struct Piece {
+    std::string key;
     std::string value;
+    unsigned index;
     bool extended;
   };
-  // name (original case of the first piece) -> index -> piece
-  std::vector<std::pair<std::string, std::map<int, Piece>>> continued;
+  std::vector<Piece> pieces;
+  unsigned index = 0;  // Dovecot keeps the previous index for a bare "key*"
   size_t& i = *pos;
   for (;;) {
     SkipCfws(s, &i);
@@ -166,46 +171,67 @@ Params ParseParams(std::string_view s, size_t* pos) {
     SkipCfws(s, &i);
     std::string value;
     if (i < s.size() && s[i] == '"') {
+      if (s.find('"', i + 1) == std::string_view::npos) break;  // unterminated: Dovecot drops it
       value = ParseQuoted(s, &i);
     } else {
       value = std::string(ParseToken(s, &i));
     }
-    // RFC 2231: name*N or name*N* are continuations; name* alone stays as it is.
     size_t star = attr.find('*');
-    if (star != std::string_view::npos && star + 1 < attr.size()) {
-      std::string_view rest = attr.substr(star + 1);
-      bool extended = false;
-      if (!rest.empty() && rest.back() == '*') {
-        extended = true;
-        rest.remove_suffix(1);
-      }
-      int index = 0;
-      if (!rest.empty() && std::all_of(rest.begin(), rest.end(), absl::ascii_isdigit) &&
-          rest.size() < 6 && absl::SimpleAtoi(std::string(rest), &index)) {
-        std::string name(attr.substr(0, star));
-        auto it = std::find_if(continued.begin(), continued.end(),
-                               [&](const auto& e) { return EqualsIgnoreCase(e.first, name); });
-        if (it == continued.end()) {
-          continued.emplace_back(name, std::map<int, Piece>{});
-          it = continued.end() - 1;
+    if (star != std::string_view::npos) {
+      size_t p = star;
+      if (p + 1 < attr.size()) {
+        ++p;
+        index = 0;
+        while (p < attr.size() && absl::ascii_isdigit(static_cast<unsigned char>(attr[p]))) {
+          index = index * 10 + static_cast<unsigned>(attr[p] - '0');
+          ++p;
         }
-        it->second[index] = Piece{std::move(value), extended};
+      }
+      bool extended = p < attr.size() && attr[p] == '*';
+      if (extended) ++p;
+      if (p >= attr.size()) {
+        pieces.push_back(Piece{std::string(attr.substr(0, star)), std::move(value), index,
+                               extended});
         continue;
       }
     }
     plain.emplace_back(std::string(attr), std::move(value));
   }
-  for (auto& [name, pieces] : continued) {
-    std::string value;
-    bool extended = false;
-    int expect = 0;
-    for (auto& [index, piece] : pieces) {
-      if (index != expect) break;  // a gap ends the value, like Dovecot
+  std::stable_sort(pieces.begin(), pieces.end(), [](const Piece& x, const Piece& y) {
+    if (x.key != y.key) return x.key < y.key;
+    return x.index < y.index;
+  });
+  for (size_t first = 0, next = 0; first < pieces.size(); first = next) {
+    bool ok = true, have_extended = false;
+    unsigned expect = 0;
+    for (next = first; next < pieces.size() && EqualsIgnoreCase(pieces[first].key, pieces[next].key);
+         ++next) {
+      if (pieces[next].index != expect) ok = false;
+      if (pieces[next].extended) have_extended = true;
       ++expect;
-      value += piece.value;
-      if (index == 0) extended = piece.extended;
     }
-    plain.emplace_back(extended ? name + "*" : name, std::move(value));
+    if (!ok) {
+      for (size_t j = first; j < next; ++j) {
+        plain.emplace_back(pieces[j].key + "*" + std::to_string(pieces[j].index) +
+                               (pieces[j].extended ? "*" : ""),
+                           pieces[j].value);
+      }
+      continue;
+    }
+    std::string value;
+    if (!pieces[first].extended && have_extended) value = "''";
+    for (size_t j = first; j < next; ++j) {
+      if (!pieces[j].extended && have_extended) {
+        for (char c : pieces[j].value) {
+          if (c == '%') value += "%25";
+          else value.push_back(c);
+        }
+      } else {
+        value += pieces[j].value;
+      }
+    }
+    plain.emplace_back(have_extended ? pieces[first].key + "*" : pieces[first].key,
+                       std::move(value));
   }
   return plain;
 }

@@ -40,6 +40,12 @@ void ParseContentHeaders(Part* p, std::string_view header) {
       std::string type(internal::ParseToken(v, &i));
       internal::SkipCfws(v, &i);
       std::string subtype;
+      if (i < v.size() && v[i] != '/') {
+        // Dovecot: "type" followed by anything but "/" is no content type at all ("" "").
+        p->type = "";
+        p->subtype = "";
+        continue;
+      }
       if (i < v.size() && v[i] == '/') {
         ++i;
         internal::SkipCfws(v, &i);
@@ -474,6 +480,10 @@ std::string RenderBodyStructure(const MessageStructure& msg) {
   RenderPart(&out, msg.root, true, true);
   out.push_back(')');
   return out;
+}
+
+const Part* FindPartForSection(const MessageStructure& msg, const std::vector<uint32_t>& path) {
+  return FindPart(msg.root, path);
 }
 
 std::string ExtractSection(std::string_view raw, const MessageStructure& msg,

@@ -83,6 +83,19 @@ struct Section {
 std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
                            const Section& section);
 
+// The part a section's part path names (the root for an empty path); nullptr when missing.
+const Part* FindPartForSection(const MessageStructure& msg, const std::vector<uint32_t>& path);
+
+// BINARY[part] (RFC 3516): the part's body with base64 / quoted-printable undone (7bit, 8bit,
+// binary and no encoding: as stored). A missing part gives "". FailedPrecondition("UNKNOWN-CTE")
+// when the encoding is unknown or the data cannot be decoded: answer NO [UNKNOWN-CTE].
+absl::StatusOr<std::string> ExtractBinary(std::string_view raw, const MessageStructure& msg,
+                                          const std::vector<uint32_t>& part);
+
+// Strict decoders used by ExtractBinary (whitespace is skipped; anything else invalid fails).
+absl::StatusOr<std::string> DecodeBase64Strict(std::string_view in);
+absl::StatusOr<std::string> DecodeQuotedPrintableStrict(std::string_view in);
+
 // Top-level header values of `field` (case-insensitive), unfolded, RFC 2047 decoded to UTF-8.
 std::vector<std::string> HeaderValues(std::string_view raw, std::string_view field);
 

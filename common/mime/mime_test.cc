@@ -270,8 +270,16 @@ TEST(MimeTest, ParameterQuirks) {
                 .bodystructure,
             "(\"text\" \"plain\" (\"name\" {7}\r\nf\xc3\xa9.txt \"charset\" \"us-ascii\") NIL NIL "
             "\"7bit\" 3 1 NIL NIL NIL NIL)");
+  // Dovecot 2.3.19: a type without "/subtype" followed by anything is no type at all.
   EXPECT_EQ(ParseMessage("Content-Type: text;\r\n\r\nx\r\n").bodystructure,
+            "(\"\" \"\" NIL NIL NIL \"7bit\" 3 NIL NIL NIL NIL)");
+  EXPECT_EQ(ParseMessage("Content-Type: text\r\n\r\nx\r\n").bodystructure,
             "(\"text\" \"\" (\"charset\" \"us-ascii\") NIL NIL \"7bit\" 3 1 NIL NIL NIL NIL)");
+  // RFC 2231 pieces whose indexes do not run 0..n-1 are listed one by one.
+  EXPECT_EQ(ParseMessage("Content-Type: image/png; name*=a; name*0*=b; name*1=c\r\n\r\nx\r\n")
+                .bodystructure,
+            "(\"image\" \"png\" (\"name*0*\" \"a\" \"name*0*\" \"b\" \"name*1\" \"c\") NIL NIL "
+            "\"7bit\" 3 NIL NIL NIL NIL)");
   EXPECT_EQ(ParseMessage("Subject: s\r\nContent-Type: Text/Plain; charset=utf-8\r\n\r\nx\r\n")
                 .bodystructure,
             "(\"Text\" \"Plain\" (\"charset\" \"utf-8\") NIL NIL \"7bit\" 3 1 NIL NIL NIL NIL)");

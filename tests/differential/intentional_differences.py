@@ -1,0 +1,55 @@
+"""Every known, intended difference between Hadron's and Dovecot's answers, with its RFC reason.
+
+test_differential.py compares answers byte for byte; a difference is accepted only when one entry
+below explains it. Each entry: an id, the RFC reason, and a predicate over the difference
+(`d.kind` is "fetch", "status", "search", "sort" or "thread"; `d.item` the FETCH item or command;
+`d.message` the corpus name; `d.dovecot` and `d.hadron` the raw bytes). Keep this list short:
+a new entry needs a reason a reviewer can check in the RFC.
+"""
+
+import re
+from dataclasses import dataclass
+
+
+@dataclass
+class Difference:
+    kind: str
+    message: str
+    item: str
+    dovecot: bytes
+    hadron: bytes
+
+    def __str__(self):
+        # Show the neighbourhood of the first differing byte.
+        i = 0
+        while i < min(len(self.dovecot), len(self.hadron)) and self.dovecot[i] == self.hadron[i]:
+            i += 1
+        lo = max(0, i - 120)
+        return "%s %s %s (at byte %d)\n    dovecot: %r\n    hadron:  %r" % (
+            self.kind, self.message, self.item, i, self.dovecot[lo:i + 200],
+            self.hadron[lo:i + 200])
+
+
+def _status_text_only(d):
+    # Tagged NO/BAD/OK lines: the human-readable text after the status and response code is free
+    # form (RFC 3501 7.1, RFC 9051 7.1: "resp-text ... human-readable text"). The status and the
+    # bracketed response code must still match.
+    def key(b):
+        m = re.match(rb"(OK|NO|BAD)( \[[^\]]*\])?", b)
+        return m.group(0) if m else b
+    return d.kind == "status" and key(d.dovecot) == key(d.hadron)
+
+
+INTENTIONAL = [
+    ("resp-text", "RFC 3501 7.1 / RFC 9051 7.1: the text of a tagged response is human-readable "
+     "and not part of the protocol; status and response code are still compared.",
+     _status_text_only),
+]
+
+
+def explain(d):
+    """The id of the entry that explains d, or None."""
+    for ident, _reason, pred in INTENTIONAL:
+        if pred(d):
+            return ident
+    return None
