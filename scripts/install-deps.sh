@@ -12,6 +12,7 @@ PACKAGES=(
   python3 python3-pytest curl
   isync          # mbsync, for the integration tests
   dovecot-imapd  # reference server for the differential tests (never started as a service)
+  libpython3.11-testsuite  # real-world email samples for the differential corpus
 )
 
 missing=()

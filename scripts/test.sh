@@ -16,5 +16,5 @@ echo "test: bazel build+test took $(( $(date +%s) - start ))s"
 
 start=$(date +%s)
 # /usr/bin/python3 explicitly: a pyenv or venv python may shadow it without Debian's pytest.
-/usr/bin/python3 -m pytest -q tests/integration "$@"
+/usr/bin/python3 -m pytest -q tests/integration tests/differential "$@"
 echo "test: integration tests took $(( $(date +%s) - start ))s"
