@@ -211,9 +211,9 @@ asio::awaitable<void> Session::ReaderLoop() {
     for (;;) {
       co_await want_read_.async_receive(asio::use_awaitable);
       size_t n = co_await transport_->ReadSome(asio::buffer(buf));
-      co_await events_.async_send(asio::error_code{},
-                                  Event{Event::kData, std::string(buf.data(), n), 0},
-                                  asio::use_awaitable);
+      // Named: GCC 12 destroys brace-initialized temporaries in co_await expressions twice.
+      Event ev{Event::kData, std::string(buf.data(), n), 0};
+      co_await events_.async_send(asio::error_code{}, std::move(ev), asio::use_awaitable);
     }
   } catch (const std::exception&) {
     events_.try_send(asio::error_code{}, Event{Event::kEof, {}, 0});
