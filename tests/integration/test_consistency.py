@@ -27,7 +27,7 @@ from imapwire import flagset, parse_fetch, status_of
 
 LATENCY_LIMIT = float(os.environ.get("HADRON_LATENCY_LIMIT", "1.0"))
 RANDOM_SECONDS = float(os.environ.get("HADRON_CONSISTENCY_SECONDS", "60"))
-CMD_TIMEOUT = 20.0
+CMD_TIMEOUT = float(os.environ.get("HADRON_CMD_TIMEOUT", "20"))
 
 
 def message(i, tag="c"):
