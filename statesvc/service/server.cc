@@ -30,7 +30,9 @@ void Server::Shutdown() {
   if (shut_down_) return;
   shut_down_ = true;
   if (server_) {
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    // Unary calls finish in milliseconds; what is still open after this is a Watch stream,
+    // which never ends by itself and is cancelled (frontends reconnect and resume).
+    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     server_->Wait();
   }
   store_->SetListener(nullptr);
