@@ -191,7 +191,7 @@ class GrpcWatcher final : public MailboxWatcher {
     }
     spdlog::warn("watch stream ended: {}; reconnecting", status.error_message());
     timer_.expires_after(backoff_);
-    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(5000));
+    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
     timer_.async_wait([this](const asio::error_code& ec) {
       if (!ec) Connect();
     });
