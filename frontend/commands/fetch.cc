@@ -49,12 +49,6 @@ void AppendTextLiteral(std::string* out, std::string_view data) {
   }
 }
 
-// RFC 3516 4.2: decoded content with NUL octets goes out as literal8.
-void AppendBinaryLiteral(std::string* out, std::string_view data) {
-  if (data.find('\0') != std::string_view::npos) out->push_back('~');
-  AppendLiteral(out, data);
-}
-
 mime::Section ToSection(const Att& a) {
   mime::Section sec;
   sec.part = a.part;
@@ -126,24 +120,29 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         items.push_back(std::move(item));
         break;
       }
-      case Att::Kind::kBinary:
       case Att::Kind::kBinarySize: {
+        auto size = mime::BinarySize(m->content(), *structure, a.part);
+        if (!size.ok()) {
+          *err = size.status();
+          return "";
+        }
+        items.push_back(absl::StrCat(a.ResponseName(), " ", *size));
+        break;
+      }
+      case Att::Kind::kBinary: {
         auto data = mime::ExtractBinary(m->content(), *structure, a.part);
         if (!data.ok()) {
           *err = data.status();
           return "";
         }
-        if (a.kind == Att::Kind::kBinarySize) {
-          items.push_back(absl::StrCat(a.ResponseName(), " ", data->size()));
-          break;
-        }
-        std::string_view view = *data;
+        std::string_view view = data->data;
         if (a.partial_offset) {
           size_t off = std::min<size_t>(*a.partial_offset, view.size());
           view = view.substr(off, a.partial_length);
         }
         std::string item = absl::StrCat(a.ResponseName(), " ");
-        AppendBinaryLiteral(&item, view);
+        if (data->literal8) item.push_back('~');
+        AppendLiteral(&item, view);
         items.push_back(std::move(item));
         break;
       }

@@ -141,6 +141,41 @@ void MailboxView::Apply(const pb::Change& change, bool own) {
   if (!own) modseq_ = std::max(modseq_, change.modseq());
 }
 
+bool MailboxView::Resync(const pb::SelectResponse& fresh) {
+  if (fresh.info().uid_validity() != uid_validity_) return false;
+  ApplyPending();
+  pb::Change expunge, append, flags;
+  expunge.set_kind(pb::Change::EXPUNGE);
+  append.set_kind(pb::Change::APPEND);
+  flags.set_kind(pb::Change::FLAGS);
+  const uint64_t modseq = fresh.info().highest_modseq();
+  for (pb::Change* c : {&expunge, &append, &flags}) c->set_modseq(modseq);
+  size_t i = 0;  // walks entries_ (ascending UIDs) beside fresh.messages() (ascending too)
+  const uint32_t max_known = MaxUid();
+  for (const auto& m : fresh.messages()) {
+    while (i < entries_.size() && entries_[i].uid < m.uid()) {
+      expunge.add_expunged(entries_[i].uid);
+      ++i;
+    }
+    if (i < entries_.size() && entries_[i].uid == m.uid()) {
+      const Entry& e = entries_[i];
+      if (m.modseq() > e.modseq) *flags.add_messages() = m;
+      ++i;
+    } else if (m.uid() > max_known) {
+      *append.add_messages() = m;
+    } else {
+      return false;  // a UID below ours that we never saw: cannot be placed
+    }
+  }
+  for (; i < entries_.size(); ++i) expunge.add_expunged(entries_[i].uid);
+  if (expunge.expunged_size() > 0) Enqueue(expunge);
+  if (flags.messages_size() > 0) Enqueue(flags);
+  if (append.messages_size() > 0) Enqueue(append);
+  ApplyPending();
+  modseq_ = modseq;
+  return true;
+}
+
 void MailboxView::ApplyPending() {
   while (!pending_.empty()) {
     Apply(pending_.front().first, pending_.front().second);

@@ -51,6 +51,11 @@ class MailboxView {
   void EnqueueOwn(const pb::Change& change) { pending_.push_back({change, true}); }
   bool HasPending() const { return !pending_.empty(); }
 
+  // After the change log lost our place (resync): turns a fresh read of the mailbox into the
+  // changes that lead from this view to it, queued like any others. Returns false if the view
+  // cannot be brought there (another UIDVALIDITY, or a message appeared below our highest UID).
+  bool Resync(const pb::SelectResponse& fresh);
+
   // Applies a change made by this session at once (its own STORE answers directly). Returns
   // false if the message is not in the view.
   bool ApplyOwnFlags(const pb::MessageMeta& meta);

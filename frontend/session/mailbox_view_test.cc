@@ -102,5 +102,28 @@ TEST(MailboxViewTest, DuplicateAppendIsIgnored) {
   EXPECT_FALSE(v.SeqOf(5).has_value());
 }
 
+TEST(MailboxViewTest, ResyncTurnsAFreshReadIntoChanges) {
+  MailboxView v(Mailbox({1, 2, 3, 4}), false);
+  pb::SelectResponse fresh = Mailbox({1, 3, 4, 6, 7});
+  fresh.mutable_info()->set_highest_modseq(40);
+  fresh.mutable_messages(1)->set_modseq(30);  // uid 3's flags changed
+  fresh.mutable_messages(1)->mutable_flags()->set_system(pb::SEEN);
+  ASSERT_TRUE(v.Resync(fresh));
+  EXPECT_EQ(v.modseq(), 40u);
+  // Numbers stay the client's until a command that allows EXPUNGE.
+  EXPECT_EQ(v.Sync(false), "* 6 EXISTS\r\n* 3 FETCH (FLAGS (\\Seen))\r\n");
+  EXPECT_EQ(v.Sync(true), "* 2 EXPUNGE\r\n");
+  EXPECT_EQ(v.size(), 5u);
+  EXPECT_EQ(v.UidAt(4), 6u);
+}
+
+TEST(MailboxViewTest, ResyncRefusesAnotherUidValidityOrAHoleBelow) {
+  MailboxView v(Mailbox({1, 5}), false);
+  pb::SelectResponse other = Mailbox({1, 5});
+  other.mutable_info()->set_uid_validity(100);
+  EXPECT_FALSE(v.Resync(other));
+  EXPECT_FALSE(v.Resync(Mailbox({1, 3, 5})));
+}
+
 }  // namespace
 }  // namespace hadron::frontend

@@ -172,10 +172,15 @@ asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
       co_return;
     }
     if (changes->resync()) {
-      // The log no longer reaches back to our snapshot. A full re-read is the next step; until
-      // then the session ends rather than drift (DESIGN: BYE as the last resort).
-      co_await Send("* BYE [UNAVAILABLE] Mailbox state was lost; please reconnect\r\n");
-      logout_ = true;
+      // The log no longer reaches back to our snapshot: read the mailbox again and let the
+      // view turn the difference into ordinary changes.
+      bool ok = co_await Resync();
+      if (!ok) {
+        co_await Send("* BYE [UNAVAILABLE] The mailbox changed beyond repair; please reselect\r\n");
+        logout_ = true;
+        co_return;
+      }
+      co_await Emit(allow_expunge);
       co_return;
     }
     for (const auto& c : changes->changes()) v->Enqueue(c);
@@ -183,6 +188,23 @@ asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
     need_poll_ = true;  // try again at the next sync point
   }
   co_await Emit(allow_expunge);
+}
+
+asio::awaitable<bool> Session::Resync() {
+  MailboxView* v = view();
+  pb::MailboxRef ref;
+  ref.set_account_id(auth()->account_id);
+  ref.set_name(v->name());
+  auto fresh = co_await state_.Select(ref);
+  if (!fresh.ok()) {
+    if (fresh.status().code() == absl::StatusCode::kUnavailable) {
+      need_poll_ = true;  // try again at the next sync point
+      co_return true;
+    }
+    co_return false;
+  }
+  if (view() != v || fresh->info().mailbox_id() != v->mailbox_id()) co_return false;
+  co_return v->Resync(*fresh);
 }
 
 asio::awaitable<void> Session::Emit(bool allow_expunge) {

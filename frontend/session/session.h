@@ -101,6 +101,9 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   asio::awaitable<void> ReaderLoop();
   asio::awaitable<void> Emit(bool allow_expunge);
+  // Re-reads the selected mailbox after the change log lost our place; false if the view
+  // cannot follow (deleted, new UIDVALIDITY).
+  asio::awaitable<bool> Resync();
   void OnWatchEvent(const state::v1::WatchEvent& event);
 
   asio::any_io_executor executor_;
