@@ -22,6 +22,9 @@ ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "state service(s), HOST:PORT
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus metrics listener (not yet served)");
 ABSL_FLAG(int, threads, 0, "I/O threads; 0 = one per core");
 ABSL_FLAG(int64_t, max_literal, 64 << 20, "largest APPEND literal accepted (APPENDLIMIT)");
+ABSL_FLAG(int, login_timeout_seconds, 60, "disconnect a client that has not logged in after this");
+ABSL_FLAG(int, idle_timeout_seconds, 30 * 60, "disconnect a logged-in client idle for this long");
+ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this often");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -42,6 +45,15 @@ int main(int argc, char** argv) {
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.session.max_literal = static_cast<size_t>(absl::GetFlag(FLAGS_max_literal));
+  options.session.login_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_login_timeout_seconds));
+  options.session.idle_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_idle_timeout_seconds));
+  options.session.idle_keepalive =
+      std::chrono::seconds(absl::GetFlag(FLAGS_idle_keepalive_seconds));
+  if (options.session.login_timeout.count() <= 0 || options.session.idle_timeout.count() <= 0 ||
+      options.session.idle_keepalive.count() <= 0 || absl::GetFlag(FLAGS_max_literal) <= 0) {
+    std::cerr << "hadron-frontend: timeouts and --max_literal must be positive\n";
+    return 2;
+  }
   auto watcher = hadron::frontend::NewGrpcMailboxWatcher(channel, io);
   hadron::frontend::Server server(io, *state, watcher.get(), options);
   if (auto st = server.Start(); !st.ok()) {

@@ -169,6 +169,7 @@ class Cluster:
         self.statesvc = None
         self.frontend = None
         self.host = "127.0.0.1"
+        self.frontend_args = []  # extra flags, e.g. shorter timeouts
 
     @property
     def state_addr(self):
@@ -185,6 +186,7 @@ class Cluster:
         if self.imaps_port:
             argv += ["--tls_listen=127.0.0.1:%d" % self.imaps_port, "--tls_cert=" + self.cert,
                      "--tls_key=" + self.key]
+        argv += self.frontend_args
         self.frontend = Proc("frontend", argv, self.workdir)
         self._wait(self.frontend, self.imap_port)
         if self.imaps_port:
