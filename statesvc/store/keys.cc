@@ -80,6 +80,34 @@ std::optional<uint64_t> ModseqFromChangeKey(std::string_view key) {
   return GetU64(key.substr(16));
 }
 
+std::string ExpungedKey(uint64_t account, uint64_t mailbox, uint32_t uid) {
+  return MessageKey(account, mailbox, uid);
+}
+
+std::string ExpungedTimeKey(int64_t time_us, uint64_t account, uint64_t mailbox, uint32_t uid) {
+  std::string k;
+  PutU64(&k, static_cast<uint64_t>(time_us < 0 ? 0 : time_us));
+  PutU64(&k, account);
+  PutU64(&k, mailbox);
+  PutU32(&k, uid);
+  return k;
+}
+
+std::optional<ExpungedTimeKeyParts> ParseExpungedTimeKey(std::string_view key) {
+  if (key.size() != 28) return std::nullopt;
+  ExpungedTimeKeyParts p;
+  p.time_us = static_cast<int64_t>(GetU64(key));
+  p.account = GetU64(key.substr(8));
+  p.mailbox = GetU64(key.substr(16));
+  p.uid = GetU32(key.substr(24));
+  return p;
+}
+
+std::optional<std::pair<uint64_t, uint64_t>> AccountMailboxFromKey(std::string_view key) {
+  if (key.size() != 16) return std::nullopt;
+  return std::make_pair(GetU64(key), GetU64(key.substr(8)));
+}
+
 std::string NextAccountIdKey() { return "counter/next_account_id"; }
 std::string NextMailboxIdKey() { return "counter/next_mailbox_id"; }
 std::string NextUidValidityKey() { return "counter/next_uid_validity"; }

@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace hadron::store::keys {
 
@@ -18,6 +19,8 @@ inline constexpr char kBlobsCf[] = "blobs";
 inline constexpr char kParsedCf[] = "parsed";
 inline constexpr char kChangesCf[] = "changes";
 inline constexpr char kMetaCf[] = "meta";
+inline constexpr char kExpungedCf[] = "expunged";
+inline constexpr char kExpungedByTimeCf[] = "expunged_by_time";
 
 // Big-endian fixed-width encoders/decoders (byte order == numeric order).
 void PutU32(std::string* out, uint32_t v);
@@ -46,6 +49,20 @@ std::string BlobKey(std::string_view sha256);
 std::string ChangeKey(uint64_t account, uint64_t mailbox, uint64_t modseq);
 std::string ChangePrefix(uint64_t account, uint64_t mailbox);
 std::optional<uint64_t> ModseqFromChangeKey(std::string_view key);
+// expunged: (account, mailbox, uid), the same layout as messages.
+std::string ExpungedKey(uint64_t account, uint64_t mailbox, uint32_t uid);
+// expunged_by_time: (expunge time in microseconds since 1970, account, mailbox, uid), so the
+// sweeper reads the oldest first.
+std::string ExpungedTimeKey(int64_t time_us, uint64_t account, uint64_t mailbox, uint32_t uid);
+struct ExpungedTimeKeyParts {
+  int64_t time_us = 0;
+  uint64_t account = 0;
+  uint64_t mailbox = 0;
+  uint32_t uid = 0;
+};
+std::optional<ExpungedTimeKeyParts> ParseExpungedTimeKey(std::string_view key);
+// Parses a mailboxes key into (account, mailbox id).
+std::optional<std::pair<uint64_t, uint64_t>> AccountMailboxFromKey(std::string_view key);
 // meta: counters and blob reference counts.
 std::string NextAccountIdKey();
 std::string NextMailboxIdKey();

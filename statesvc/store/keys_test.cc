@@ -47,6 +47,23 @@ TEST(KeysTest, RoundTrips) {
   EXPECT_EQ(AccountKey(1), std::string("\0\0\0\0\0\0\0\1", 8));
 }
 
+TEST(KeysTest, ExpungedTimeKeysSortByTimeFirst) {
+  EXPECT_LT(ExpungedTimeKey(1, 9, 9, 9), ExpungedTimeKey(2, 0, 0, 0));
+  EXPECT_LT(ExpungedTimeKey(255, UINT64_MAX, 0, 0), ExpungedTimeKey(256, 0, 0, 0));
+  EXPECT_LT(ExpungedTimeKey(5, 1, 2, 3), ExpungedTimeKey(5, 1, 2, 4));
+  auto p = ParseExpungedTimeKey(ExpungedTimeKey(1700000000123456, 7, 8, 0xfffffffe));
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->time_us, 1700000000123456);
+  EXPECT_EQ(p->account, 7u);
+  EXPECT_EQ(p->mailbox, 8u);
+  EXPECT_EQ(p->uid, 0xfffffffeu);
+  EXPECT_EQ(ParseExpungedTimeKey("short"), std::nullopt);
+  auto am = AccountMailboxFromKey(MailboxKey(3, 4));
+  ASSERT_TRUE(am.has_value());
+  EXPECT_EQ(am->first, 3u);
+  EXPECT_EQ(am->second, 4u);
+}
+
 TEST(KeysTest, PrefixEnd) {
   EXPECT_EQ(PrefixEnd("ab"), "ac");
   EXPECT_EQ(PrefixEnd(std::string("a\xff", 2)), "b");

@@ -103,6 +103,22 @@ absl::Status Store::RemoveMailboxToBatch(uint64_t account, uint64_t id, std::str
     batch.Delete(cf(kMessages), keys::MessageKey(account, id, uid));
     blobs.delta[rec.blob] -= 1;
   }
+  // Expunged messages kept for unsynchronized sessions go at once, with their blob references.
+  // Their expunged_by_time entries are left behind; the sweeper drops such orphans.
+  {
+    std::string eprefix = keys::MessagePrefix(account, id);
+    std::string eend = keys::PrefixEnd(eprefix);
+    rocksdb::Slice upper(eend);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kExpunged)));
+    for (it->Seek(eprefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(ExpungedRecord rec, DecodeExpunged(it->value().ToStringView()));
+      batch.Delete(cf(kExpunged), it->key());
+      blobs.delta[rec.message.blob] -= 1;
+    }
+    RETURN_IF_ERROR(FromRocks(it->status()));
+  }
   std::string prefix = keys::ChangePrefix(account, id);
   batch.DeleteRange(cf(kChanges), prefix, keys::PrefixEnd(prefix));
   batch.Delete(cf(kMailboxes), keys::MailboxKey(account, id));
@@ -296,11 +312,16 @@ absl::Status Store::MoveInboxLocked(uint64_t account, std::string_view to) {
   dst.keywords = inbox.keywords;
   ASSIGN_OR_RETURN(auto messages, LoadMessages(account, inbox_id));
   std::vector<Pending> pending;
+  BlobDeltas blobs;
+  const int64_t now = NowMicros();
   Change appended{dst.info.highest_modseq, Change::kAppend, {}, {}};
   const uint64_t inbox_modseq = inbox.info.highest_modseq + 1;
   Change expunged{inbox_modseq, Change::kExpunge, {}, {}};
   for (auto& [uid, rec] : messages) {
-    batch.Delete(cf(kMessages), keys::MessageKey(account, inbox_id, uid));
+    // INBOX sessions not yet told keep reading it from INBOX's expunged records, which hold a
+    // blob reference of their own.
+    ExpungeToBatch(account, inbox_id, uid, rec, inbox_modseq, now, batch);
+    blobs.delta[rec.blob] += 1;
     rec.modseq = dst.info.highest_modseq;
     batch.Put(cf(kMessages), keys::MessageKey(account, dst_id, uid), EncodeMessage(rec));
     CountMessage(dst.info, rec, +1);
@@ -310,18 +331,18 @@ absl::Status Store::MoveInboxLocked(uint64_t account, std::string_view to) {
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, dst_id), EncodeMailbox(dst));
   batch.Put(cf(kMailboxNames), keys::MailboxNameKey(account, to), EncodeU64(dst_id));
   if (!appended.messages.empty()) {
-    PutChange(batch, cf(kChanges), account, dst_id, appended);
+    PutChange(batch, cf(kChanges), account, dst_id, appended, now);
     inbox.info.highest_modseq = inbox_modseq;
     inbox.info.messages = 0;
     inbox.info.unseen = 0;
     inbox.info.deleted = 0;
     inbox.info.size = 0;
-    PutChange(batch, cf(kChanges), account, inbox_id, expunged);
+    PutChange(batch, cf(kChanges), account, inbox_id, expunged, now);
     batch.Put(cf(kMailboxes), keys::MailboxKey(account, inbox_id), EncodeMailbox(inbox));
     pending.push_back(Pending{dst_id, false, appended});
     pending.push_back(Pending{inbox_id, false, expunged});
   }
-  return Commit(account, batch, {}, pending);
+  return Commit(account, batch, blobs, pending);
 }
 
 absl::Status Store::SetSubscribed(uint64_t account, std::string_view name, bool subscribed) {

@@ -75,7 +75,7 @@ absl::StatusOr<AppendResult> Store::Append(uint64_t account, std::string_view ma
   batch.Put(cf(kMessages), keys::MessageKey(account, mailbox_id, uid), EncodeMessage(rec));
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox_id), EncodeMailbox(mb));
   Change change{rec.modseq, Change::kAppend, {MessageMeta{uid, rec.flags, rec.modseq}}, {}};
-  PutChange(batch, cf(kChanges), account, mailbox_id, change);
+  PutChange(batch, cf(kChanges), account, mailbox_id, change, NowMicros());
   BlobDeltas blobs;
   blobs.delta[sha] = 1;
   blobs.fresh[sha] = NewBlob{std::move(content), EncodeParsed(parsed)};
@@ -95,12 +95,22 @@ absl::StatusOr<std::vector<FetchedMessage>> Store::Fetch(uint64_t account, uint6
     f.uid = uid;
     ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMessages), keys::MessageKey(account, mailbox, uid),
                                       snap.get()));
-    if (!v) {
-      f.missing = true;
-      out.push_back(std::move(f));
-      continue;
+    MessageRecord rec;
+    if (v) {
+      ASSIGN_OR_RETURN(rec, DecodeMessage(*v));
+    } else {
+      // Expunged but still retained: a session that has not been told yet may still read it.
+      ASSIGN_OR_RETURN(auto e, GetValue(db_, cf(kExpunged), keys::ExpungedKey(account, mailbox, uid),
+                                        snap.get()));
+      if (!e) {
+        f.missing = true;
+        out.push_back(std::move(f));
+        continue;
+      }
+      ASSIGN_OR_RETURN(ExpungedRecord expunged, DecodeExpunged(*e));
+      rec = std::move(expunged.message);
+      f.expunged = true;
     }
-    ASSIGN_OR_RETURN(MessageRecord rec, DecodeMessage(*v));
     f.flags = std::move(rec.flags);
     f.modseq = rec.modseq;
     f.size = rec.size;
@@ -165,7 +175,7 @@ absl::StatusOr<StoreResult> Store::StoreFlags(uint64_t account, uint64_t mailbox
   change.messages = result.updated;
   mb.info.highest_modseq = modseq;
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox), EncodeMailbox(mb));
-  PutChange(batch, cf(kChanges), account, mailbox, change);
+  PutChange(batch, cf(kChanges), account, mailbox, change, NowMicros());
   RETURN_IF_ERROR(Commit(account, batch, {}, {Pending{mailbox, false, change}}));
   result.modseq = modseq;
   return result;
@@ -190,11 +200,13 @@ absl::StatusOr<ExpungeResult> Store::Expunge(uint64_t account, uint64_t mailbox,
   }
   ExpungeResult result;
   rocksdb::WriteBatch batch;
-  BlobDeltas blobs;
+  const uint64_t modseq = mb.info.highest_modseq + 1;
+  const int64_t now = NowMicros();
   for (const auto& [uid, rec] : candidates) {
     if (!force && !(rec.flags.system & kDeleted)) continue;
-    batch.Delete(cf(kMessages), keys::MessageKey(account, mailbox, uid));
-    blobs.delta[rec.blob] -= 1;
+    // The message (and its blob reference) moves to the expunged column family, where sessions
+    // not yet told can still fetch it until Sweep() deletes it.
+    ExpungeToBatch(account, mailbox, uid, rec, modseq, now, batch);
     CountMessage(mb.info, rec, -1);
     result.expunged.push_back(uid);
   }
@@ -202,12 +214,12 @@ absl::StatusOr<ExpungeResult> Store::Expunge(uint64_t account, uint64_t mailbox,
     result.modseq = mb.info.highest_modseq;
     return result;
   }
-  mb.info.highest_modseq += 1;
-  result.modseq = mb.info.highest_modseq;
+  mb.info.highest_modseq = modseq;
+  result.modseq = modseq;
   Change change{result.modseq, Change::kExpunge, {}, result.expunged};
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox), EncodeMailbox(mb));
-  PutChange(batch, cf(kChanges), account, mailbox, change);
-  RETURN_IF_ERROR(Commit(account, batch, blobs, {Pending{mailbox, false, change}}));
+  PutChange(batch, cf(kChanges), account, mailbox, change, now);
+  RETURN_IF_ERROR(Commit(account, batch, {}, {Pending{mailbox, false, change}}));
   return result;
 }
 
@@ -257,19 +269,19 @@ absl::StatusOr<CopyResult> Store::Copy(uint64_t account, uint64_t mailbox,
     result.destination_uids.push_back(new_uid);
   }
   dst.info.highest_modseq = dst_modseq;
-  PutChange(batch, cf(kChanges), account, dst_id, appended);
+  const int64_t now = NowMicros();
+  PutChange(batch, cf(kChanges), account, dst_id, appended, now);
   pending.push_back(Pending{dst_id, false, appended});
   if (move) {
     const uint64_t src_modseq = src.info.highest_modseq + 1;
     Change expunged{src_modseq, Change::kExpunge, {}, {}};
     for (const auto& [uid, rec] : found) {
-      batch.Delete(cf(kMessages), keys::MessageKey(account, mailbox, uid));
-      blobs.delta[rec.blob] -= 1;
+      ExpungeToBatch(account, mailbox, uid, rec, src_modseq, now, batch);
       CountMessage(src.info, rec, -1);
       expunged.expunged.push_back(uid);
     }
     src.info.highest_modseq = src_modseq;
-    PutChange(batch, cf(kChanges), account, mailbox, expunged);
+    PutChange(batch, cf(kChanges), account, mailbox, expunged, now);
     pending.push_back(Pending{mailbox, false, expunged});
     result.expunged = expunged.expunged;
   }
@@ -308,6 +320,17 @@ absl::StatusOr<ChangesResult> Store::GetChanges(uint64_t account, uint64_t mailb
   }
   RETURN_IF_ERROR(FromRocks(it->status()));
   return result;
+}
+
+}  // namespace hadron::store
+
+namespace hadron::store {
+
+absl::StatusOr<uint64_t> Store::BlobRefCount(std::string_view raw) {
+  std::string sha = Sha256(mime::NormalizeLineEndings(raw));
+  ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMeta), keys::BlobRefKey(sha), nullptr));
+  if (!v) return uint64_t{0};
+  return DecodeU64(*v);
 }
 
 }  // namespace hadron::store

@@ -16,8 +16,8 @@ void CountMessage(MailboxInfo& info, const MessageRecord& m, int sign) {
 }
 
 void PutChange(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, uint64_t account,
-               uint64_t mailbox, const Change& change) {
-  batch.Put(cf, keys::ChangeKey(account, mailbox, change.modseq), EncodeChange(change));
+               uint64_t mailbox, const Change& change, int64_t time_us) {
+  batch.Put(cf, keys::ChangeKey(account, mailbox, change.modseq), EncodeChange(change, time_us));
 }
 
 absl::StatusOr<Flags> CanonicalFlags(const Flags& in, MailboxRecord& mailbox, bool add_new) {

@@ -14,9 +14,9 @@ namespace hadron::store {
 // Adds (sign=+1) or removes (sign=-1) a message's contribution to the mailbox counts.
 void CountMessage(MailboxInfo& info, const MessageRecord& m, int sign);
 
-// Appends `change` to the mailbox's change log.
+// Appends `change`, committed at `time_us` (microseconds since 1970), to the mailbox's change log.
 void PutChange(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, uint64_t account,
-               uint64_t mailbox, const Change& change);
+               uint64_t mailbox, const Change& change, int64_t time_us);
 
 // Validates flags and maps keywords to the mailbox's spelling (case-insensitive). New keywords
 // are added to `mailbox.keywords` when `add_new`; otherwise unknown keywords are dropped.

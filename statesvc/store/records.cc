@@ -90,6 +90,7 @@ class Decoder {
     f.keywords = Strs();
     return f;
   }
+  bool AtEnd() const { return in_.empty(); }
   absl::Status Done(std::string_view what) const {
     if (!ok_ || !in_.empty()) return absl::DataLossError(std::string("corrupt ") + std::string(what) + " record");
     return absl::OkStatus();
@@ -222,7 +223,35 @@ absl::StatusOr<ParsedRecord> DecodeParsed(std::string_view in) {
   return r;
 }
 
-std::string EncodeChange(const Change& c) {
+std::string EncodeExpunged(const ExpungedRecord& r) {
+  Encoder e;
+  e.Str(r.message.blob);
+  e.FlagsOf(r.message.flags);
+  e.Varint(r.message.modseq);
+  e.Signed(r.message.internal_date);
+  e.Signed(r.message.internal_date_tz);
+  e.Varint(r.message.size);
+  e.Signed(r.expunged_at_us);
+  e.Varint(r.modseq);
+  return e.Finish();
+}
+
+absl::StatusOr<ExpungedRecord> DecodeExpunged(std::string_view in) {
+  Decoder d(in);
+  ExpungedRecord r;
+  r.message.blob = d.Str();
+  r.message.flags = d.FlagsOf();
+  r.message.modseq = d.Varint();
+  r.message.internal_date = d.Signed();
+  r.message.internal_date_tz = static_cast<int32_t>(d.Signed());
+  r.message.size = d.Varint();
+  r.expunged_at_us = d.Signed();
+  r.modseq = d.Varint();
+  if (auto s = d.Done("expunged"); !s.ok()) return s;
+  return r;
+}
+
+std::string EncodeChange(const Change& c, int64_t time_us) {
   Encoder e;
   e.Varint(c.modseq);
   e.Varint(static_cast<uint64_t>(c.kind));
@@ -230,10 +259,11 @@ std::string EncodeChange(const Change& c) {
   for (const auto& m : c.messages) EncodeMeta(e, m);
   e.Varint(c.expunged.size());
   for (uint32_t uid : c.expunged) e.Varint(uid);
+  e.Signed(time_us);
   return e.Finish();
 }
 
-absl::StatusOr<Change> DecodeChange(std::string_view in) {
+absl::StatusOr<Change> DecodeChange(std::string_view in, int64_t* time_us) {
   Decoder d(in);
   Change c;
   c.modseq = d.Varint();
@@ -246,7 +276,9 @@ absl::StatusOr<Change> DecodeChange(std::string_view in) {
   n = d.Varint();
   if (n > in.size()) return absl::DataLossError("corrupt change record");
   for (uint64_t i = 0; i < n; ++i) c.expunged.push_back(d.U32());
+  const int64_t t = d.AtEnd() ? 0 : d.Signed();  // absent in records written before trimming
   if (auto s = d.Done("change"); !s.ok()) return s;
+  if (time_us != nullptr) *time_us = t;
   return c;
 }
 

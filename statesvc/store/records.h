@@ -36,6 +36,13 @@ struct MessageRecord {
   uint64_t size = 0;
 };
 
+// A message expunged but kept fetchable for sessions not yet told (see Store::Sweep).
+struct ExpungedRecord {
+  MessageRecord message;    // as it was when expunged; it keeps its blob reference
+  int64_t expunged_at_us = 0;  // microseconds since 1970
+  uint64_t modseq = 0;         // the mailbox modseq of the expunge
+};
+
 struct ParsedRecord {
   std::string envelope;
   std::string body;
@@ -51,8 +58,12 @@ std::string EncodeMessage(const MessageRecord& r);
 absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in);
 std::string EncodeParsed(const ParsedRecord& r);
 absl::StatusOr<ParsedRecord> DecodeParsed(std::string_view in);
-std::string EncodeChange(const Change& c);
-absl::StatusOr<Change> DecodeChange(std::string_view in);
+std::string EncodeExpunged(const ExpungedRecord& r);
+absl::StatusOr<ExpungedRecord> DecodeExpunged(std::string_view in);
+// `time_us` (when the change was committed, microseconds since 1970) drives change-log trimming;
+// records written without it decode with *time_us = 0.
+std::string EncodeChange(const Change& c, int64_t time_us = 0);
+absl::StatusOr<Change> DecodeChange(std::string_view in, int64_t* time_us = nullptr);
 std::string EncodeU64(uint64_t v);
 absl::StatusOr<uint64_t> DecodeU64(std::string_view in);
 

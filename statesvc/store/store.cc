@@ -41,7 +41,7 @@ namespace {
 constexpr const char* kCfNames[] = {
     "default", keys::kAccountsCf, keys::kAccountNamesCf,
     keys::kMailboxesCf, keys::kMailboxNamesCf, keys::kMessagesCf, keys::kBlobsCf, keys::kParsedCf,
-    keys::kChangesCf, keys::kMetaCf};
+    keys::kChangesCf, keys::kMetaCf, keys::kExpungedCf, keys::kExpungedByTimeCf};
 
 struct DefaultMailbox {
   const char* name;
@@ -74,6 +74,7 @@ Store::Store(const StoreOptions& options, rocksdb::DB* db,
     : options_(options), db_(db), handles_(std::move(handles)) {}
 
 Store::~Store() {
+  StopSweeper();
   for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
   rocksdb::Status s = db_->Close();
   (void)s;
@@ -106,10 +107,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   std::unique_ptr<Store> store(new Store(options, db, std::move(handles)));
   RETURN_IF_ERROR(store->InitCounters());
+  if (options.sweep_interval > absl::ZeroDuration()) store->StartSweeper();
   return store;
 }
 
 void Store::SetListener(ChangeListener* listener) { listener_ = listener; }
+
+int64_t Store::NowMicros() const {
+  return absl::ToUnixMicros(options_.clock ? options_.clock() : absl::Now());
+}
 
 absl::Status Store::InitCounters() {
   absl::MutexLock lock(&counters_mu_);
@@ -309,6 +315,15 @@ absl::StatusOr<Account> Store::LookupAccount(std::string_view name) {
 absl::StatusOr<uint64_t> Store::CountBlobs() {
   rocksdb::ReadOptions ro;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kBlobs)));
+  uint64_t n = 0;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  return n;
+}
+
+absl::StatusOr<uint64_t> Store::CountExpunged() {
+  rocksdb::ReadOptions ro;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kExpunged)));
   uint64_t n = 0;
   for (it->SeekToFirst(); it->Valid(); it->Next()) ++n;
   RETURN_IF_ERROR(FromRocks(it->status()));

@@ -2,10 +2,13 @@
 #pragma once
 
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
@@ -13,6 +16,8 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "statesvc/store/password.h"
 #include "statesvc/store/records.h"
@@ -27,10 +32,31 @@ class WriteBatch;
 
 namespace hadron::store {
 
+// What one Sweep() removed.
+struct SweepStats {
+  uint64_t expunged_removed = 0;   // expunged messages deleted for good
+  uint64_t changes_trimmed = 0;    // change-log records deleted
+  uint64_t mailboxes_trimmed = 0;  // mailboxes whose log floor rose
+};
+
 struct StoreOptions {
   ScryptParams scrypt;
   // Tests may turn off fsync for speed; production keeps it on.
   bool sync_writes = true;
+  // An expunged message stays fetchable (for sessions not yet told) this long, then Sweep()
+  // deletes it and drops its blob reference.
+  absl::Duration expunged_retention = absl::Hours(1);
+  // Sweep() trims a mailbox's change log to the changes of its last `changelog_keep` modseqs,
+  // but never a change younger than `changelog_keep_age`; replays from below the trimmed part
+  // answer resync. 0 keeps everything.
+  uint64_t changelog_keep = 100000;
+  absl::Duration changelog_keep_age = absl::Hours(1);
+  // How often a background thread runs Sweep(); zero: no thread (call Sweep() yourself).
+  absl::Duration sweep_interval = absl::ZeroDuration();
+  // The clock for expunge and change times; null means absl::Now. Tests inject their own.
+  std::function<absl::Time()> clock;
+  // Called by the background sweeper after each Sweep() (e.g. to log); may be null.
+  std::function<void(const absl::StatusOr<SweepStats>&)> on_sweep;
 };
 
 class Store {
@@ -95,6 +121,17 @@ class Store {
 
   // Number of stored blobs (distinct message contents); for tests and stats.
   absl::StatusOr<uint64_t> CountBlobs();
+  // Reference count of the blob holding `raw` (after line-ending normalization); for tests.
+  absl::StatusOr<uint64_t> BlobRefCount(std::string_view raw);
+  // Number of expunged messages still kept; for tests and stats.
+  absl::StatusOr<uint64_t> CountExpunged();
+
+  // --- Retention (retention.cc). ---
+  // Deletes expunged messages older than options.expunged_retention (dropping their blob
+  // references) and trims change logs (options.changelog_keep / changelog_keep_age), raising
+  // each trimmed mailbox's log floor in the same WriteBatch. Safe to call concurrently with
+  // anything; the background sweeper (options.sweep_interval) calls it.
+  absl::StatusOr<SweepStats> Sweep();
 
  private:
   struct NewBlob {
@@ -113,6 +150,19 @@ class Store {
   };
   Store(const StoreOptions& options, rocksdb::DB* db,
         std::vector<rocksdb::ColumnFamilyHandle*> handles);
+
+  // The store's clock, in microseconds since 1970.
+  int64_t NowMicros() const;
+  // Moves a message (account mutex held) from messages to expunged in `batch`; its blob
+  // reference moves along with it (no delta).
+  void ExpungeToBatch(uint64_t account, uint64_t mailbox, uint32_t uid, const MessageRecord& rec,
+                      uint64_t modseq, int64_t now_us, rocksdb::WriteBatch& batch);
+  // Retention: one pass over expired expunged records / over the mailboxes' change logs.
+  absl::Status SweepExpunged(SweepStats& stats);
+  absl::Status TrimChangeLogs(SweepStats& stats);
+  absl::Status TrimChangeLog(uint64_t account, uint64_t mailbox, SweepStats& stats);
+  void StartSweeper();
+  void StopSweeper();
 
   absl::Mutex* AccountMutex(uint64_t account);
   absl::Status InitCounters();
@@ -159,6 +209,13 @@ class Store {
   // Blob reference counts are shared across accounts; stripes serialize their read-modify-write.
   static constexpr size_t kBlobStripes = 64;
   std::array<absl::Mutex, kBlobStripes> blob_mu_;
+
+  // The background sweeper (retention.cc).
+  absl::Mutex sweep_mu_;
+  absl::CondVar sweep_cv_;
+  bool sweep_stop_ ABSL_GUARDED_BY(sweep_mu_) = false;
+  std::atomic<bool> stopping_{false};  // lets a running Sweep() end early on shutdown
+  std::thread sweeper_;
 };
 
 }  // namespace hadron::store

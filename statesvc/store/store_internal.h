@@ -21,6 +21,8 @@ enum CfIndex {
   kParsed,
   kChanges,
   kMeta,
+  kExpunged,
+  kExpungedByTime,
   kNumCfs,
 };
 

@@ -70,6 +70,7 @@ struct AppendResult {
 struct FetchedMessage {
   uint32_t uid = 0;
   bool missing = false;
+  bool expunged = false;  // expunged, still retained for sessions not yet told
   Flags flags;
   uint64_t modseq = 0;
   uint64_t size = 0;
