@@ -1,11 +1,12 @@
-// MailboxView: snapshot application rules (see mailbox_view.h).
+// MailboxView: snapshot application rules over a shared base and a per-session delta (see
+// mailbox_view.h).
 #include "frontend/session/mailbox_view.h"
 
 #include <algorithm>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "absl/strings/match.h"
 
 namespace hadron::frontend {
 
@@ -20,89 +21,254 @@ std::string FormatFlags(uint32_t system, const std::vector<std::string>& keyword
   return absl::StrCat("(", absl::StrJoin(parts, " "), ")");
 }
 
-MailboxView::MailboxView(const pb::SelectResponse& selected, bool read_only)
-    : mailbox_id_(selected.info().mailbox_id()),
-      name_(selected.info().name()),
-      uid_validity_(selected.info().uid_validity()),
-      modseq_(selected.info().highest_modseq()),
-      read_only_(read_only) {
-  keyword_sets_.emplace_back();  // id 0: no keywords
-  keyword_set_ids_[""] = 0;
-  for (const auto& k : selected.keywords()) all_keywords_.push_back(k);
-  entries_.reserve(selected.messages_size());
-  for (const auto& m : selected.messages()) {
-    entries_.push_back(Entry{m.uid(), m.flags().system(), InternKeywords(m.flags()), m.modseq(),
-                             false});
+namespace {
+
+// Base index of the i-th (0-based) base message still in the view, given the removed base
+// indices (ascending). removed[j] - j counts the live messages before removed[j] and never
+// decreases, so the removed indices at or below the answer are found by binary search.
+uint32_t NthLive(const std::vector<uint32_t>& removed, uint32_t i) {
+  size_t lo = 0, hi = removed.size();
+  while (lo < hi) {
+    size_t mid = (lo + hi) / 2;
+    if (removed[mid] - mid <= i) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
   }
+  return i + static_cast<uint32_t>(lo);
+}
+
+uint32_t RemovedBelow(const std::vector<uint32_t>& removed, uint32_t index) {
+  return static_cast<uint32_t>(std::lower_bound(removed.begin(), removed.end(), index) -
+                               removed.begin());
+}
+
+}  // namespace
+
+MailboxView::MailboxView(const pb::SelectResponse& selected, bool read_only)
+    : MailboxView(SnapshotBase::FromSelect(selected), selected.info(), read_only) {}
+
+MailboxView::MailboxView(std::shared_ptr<const SnapshotBase> base, const pb::MailboxInfo& info,
+                         bool read_only)
+    : mailbox_id_(base->mailbox_id()),
+      name_(info.name()),
+      uid_validity_(base->uid_validity()),
+      modseq_(base->modseq()),
+      read_only_(read_only),
+      base_(std::move(base)),
+      all_keywords_(base_->keywords().all) {
   reported_exists_ = size();
+}
+
+void MailboxView::AttachCache(std::shared_ptr<SnapshotCache> cache, uint64_t account_id) {
+  cache_ = std::move(cache);
+  account_id_ = account_id;
+}
+
+void MailboxView::Settle() {
+  ApplyPending();
+  if (expunged_count_ > 0) RemovePositions(ExpungedPositions());
+  changed_flags_.clear();
+  reported_exists_ = size();
+  MaybeRebase();
+}
+
+// --- lookups ---
+
+MailboxView::Ref MailboxView::Locate(uint32_t seq) const {
+  const uint32_t i = seq - 1;
+  const uint32_t live = BaseLive();
+  if (i >= live) return Ref{false, i - live};
+  return Ref{true, removed_.empty() ? i : NthLive(removed_, i)};
+}
+
+MailboxView::Entry MailboxView::Get(Ref ref) const {
+  if (!ref.in_base) return tail_[ref.index];
+  if (!changed_.empty()) {
+    auto it = changed_.find(ref.index);
+    if (it != changed_.end()) return it->second;
+  }
+  const SnapshotBase::Entry& b = base_->entries()[ref.index];
+  return Entry{b.modseq, b.uid, b.system, b.keywords, false};
+}
+
+void MailboxView::Put(Ref ref, const Entry& e) {
+  if (ref.in_base) {
+    changed_[ref.index] = e;
+  } else {
+    tail_[ref.index] = e;
+  }
+}
+
+std::optional<MailboxView::Ref> MailboxView::FindUid(uint32_t uid) const {
+  const auto& entries = base_->entries();
+  auto it = std::lower_bound(entries.begin(), entries.end(), uid,
+                             [](const SnapshotBase::Entry& e, uint32_t u) { return e.uid < u; });
+  if (it != entries.end()) {
+    if (it->uid != uid) return std::nullopt;
+    uint32_t index = static_cast<uint32_t>(it - entries.begin());
+    if (std::binary_search(removed_.begin(), removed_.end(), index)) return std::nullopt;
+    return Ref{true, index};
+  }
+  auto t = std::lower_bound(tail_.begin(), tail_.end(), uid,
+                            [](const Entry& e, uint32_t u) { return e.uid < u; });
+  if (t == tail_.end() || t->uid != uid) return std::nullopt;
+  return Ref{false, static_cast<uint32_t>(t - tail_.begin())};
+}
+
+uint32_t MailboxView::SeqOfRef(Ref ref) const {
+  if (!ref.in_base) return BaseLive() + ref.index + 1;
+  return ref.index - RemovedBelow(removed_, ref.index) + 1;
+}
+
+std::optional<uint32_t> MailboxView::SeqOf(uint32_t uid) const {
+  auto ref = FindUid(uid);
+  if (!ref) return std::nullopt;
+  return SeqOfRef(*ref);
+}
+
+uint32_t MailboxView::MaxUid() const {
+  if (!tail_.empty()) return tail_.back().uid;
+  uint32_t live = BaseLive();
+  return live == 0 ? 0 : UidAt(live);
+}
+
+uint32_t MailboxView::CountBelow(uint32_t uid) const {
+  const auto& entries = base_->entries();
+  uint32_t p = static_cast<uint32_t>(
+      std::lower_bound(entries.begin(), entries.end(), uid,
+                       [](const SnapshotBase::Entry& e, uint32_t u) { return e.uid < u; }) -
+      entries.begin());
+  uint32_t t = static_cast<uint32_t>(
+      std::lower_bound(tail_.begin(), tail_.end(), uid,
+                       [](const Entry& e, uint32_t u) { return e.uid < u; }) -
+      tail_.begin());
+  return p - RemovedBelow(removed_, p) + t;
+}
+
+template <typename F>
+void MailboxView::ForEach(F&& f) const {
+  const auto& entries = base_->entries();
+  size_t r = 0;
+  uint32_t seq = 0;
+  for (uint32_t p = 0; p < entries.size(); ++p) {
+    if (r < removed_.size() && removed_[r] == p) {
+      ++r;
+      continue;
+    }
+    if (!f(++seq, Get(Ref{true, p}))) return;
+  }
+  for (const Entry& e : tail_) {
+    if (!f(++seq, e)) return;
+  }
+}
+
+const std::vector<std::string>& MailboxView::KeywordSet(uint32_t id) const {
+  const auto& sets = base_->keywords().sets;
+  if (id < sets.size()) return sets[id];
+  return local_sets_[id - sets.size()];
 }
 
 uint32_t MailboxView::InternKeywords(const pb::Flags& flags) {
   if (flags.keywords_size() == 0) return 0;
   std::vector<std::string> kws(flags.keywords().begin(), flags.keywords().end());
   std::string key = absl::StrJoin(kws, " ");
-  auto it = keyword_set_ids_.find(key);
-  if (it != keyword_set_ids_.end()) return it->second;
+  if (auto id = base_->keywords().Find(key)) return *id;
+  auto it = local_ids_.find(key);
+  if (it != local_ids_.end()) return it->second;
   for (const auto& k : kws) {
     if (std::none_of(all_keywords_.begin(), all_keywords_.end(),
                      [&](const std::string& a) { return absl::EqualsIgnoreCase(a, k); })) {
       all_keywords_.push_back(k);
     }
   }
-  uint32_t id = static_cast<uint32_t>(keyword_sets_.size());
-  keyword_sets_.push_back(std::move(kws));
-  keyword_set_ids_[key] = id;
+  uint32_t id = static_cast<uint32_t>(base_->keywords().sets.size() + local_sets_.size());
+  local_sets_.push_back(std::move(kws));
+  local_ids_[key] = id;
   return id;
 }
 
-std::optional<uint32_t> MailboxView::SeqOf(uint32_t uid) const {
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), uid,
-                             [](const Entry& e, uint32_t u) { return e.uid < u; });
-  if (it == entries_.end() || it->uid != uid) return std::nullopt;
-  return static_cast<uint32_t>(it - entries_.begin()) + 1;
+std::string MailboxView::FlagsAt(uint32_t seq) const {
+  const Entry e = At(seq);
+  std::string out = FormatFlags(e.system, KeywordSet(e.keywords));
+  if (InRecent(e.uid)) out.insert(out.size() - 1, out.size() > 2 ? " \\Recent" : "\\Recent");
+  return out;
 }
 
-std::string MailboxView::FlagsAt(uint32_t seq) const {
-  const Entry& e = entries_[seq - 1];
-  std::string out = FormatFlags(e.system, keyword_sets_[e.keywords]);
-  if (e.recent) out.insert(out.size() - 1, out.size() > 2 ? " \\Recent" : "\\Recent");
-  return out;
+uint32_t MailboxView::CountWithout(uint32_t bit) const {
+  uint32_t n = 0;
+  ForEach([&](uint32_t, const Entry& e) {
+    n += (e.system & bit) ? 0 : 1;
+    return true;
+  });
+  return n;
+}
+
+std::optional<uint32_t> MailboxView::FirstWithout(uint32_t bit) const {
+  std::optional<uint32_t> found;
+  ForEach([&](uint32_t seq, const Entry& e) {
+    if (e.system & bit) return true;
+    found = seq;
+    return false;
+  });
+  return found;
+}
+
+// --- \Recent ---
+
+bool MailboxView::InRecent(uint32_t uid) const {
+  if (recent_.empty()) return false;
+  auto it = std::upper_bound(recent_.begin(), recent_.end(), uid,
+                             [](uint32_t u, const std::pair<uint32_t, uint32_t>& r) {
+                               return u < r.first;
+                             });
+  if (it == recent_.begin()) return false;
+  return std::prev(it)->second >= uid;
 }
 
 void MailboxView::MarkRecent(uint32_t first_uid, uint32_t up_to_uid) {
   claimed_up_to_ = std::max(claimed_up_to_, up_to_uid);
   if (first_uid > up_to_uid) return;
-  auto it = std::lower_bound(entries_.begin(), entries_.end(), first_uid,
-                             [](const Entry& e, uint32_t u) { return e.uid < u; });
-  for (; it != entries_.end() && it->uid <= up_to_uid; ++it) {
-    if (!it->recent) {
-      it->recent = true;
-      ++recent_count_;
+  // Count the messages of the range not already recent, then merge the range in.
+  auto count = [this](uint64_t a, uint64_t b) {  // messages with a <= uid <= b
+    uint32_t hi = b >= UINT32_MAX ? size() : CountBelow(static_cast<uint32_t>(b + 1));
+    return hi - CountBelow(static_cast<uint32_t>(a));
+  };
+  uint64_t cur = first_uid;
+  for (const auto& [a, b] : recent_) {
+    if (b < cur) continue;
+    if (a > up_to_uid) break;
+    if (a > cur) recent_count_ += count(cur, a - 1);
+    cur = static_cast<uint64_t>(b) + 1;
+    if (cur > up_to_uid) break;
+  }
+  if (cur <= up_to_uid) recent_count_ += count(cur, up_to_uid);
+  recent_.emplace_back(first_uid, up_to_uid);
+  std::sort(recent_.begin(), recent_.end());
+  std::vector<std::pair<uint32_t, uint32_t>> merged;
+  for (const auto& r : recent_) {
+    if (!merged.empty() && static_cast<uint64_t>(merged.back().second) + 1 >= r.first) {
+      merged.back().second = std::max(merged.back().second, r.second);
+    } else {
+      merged.push_back(r);
     }
   }
+  recent_ = std::move(merged);
 }
 
-uint32_t MailboxView::CountWithout(uint32_t bit) const {
-  uint32_t n = 0;
-  for (const auto& e : entries_) n += (e.system & bit) ? 0 : 1;
-  return n;
-}
-
-std::optional<uint32_t> MailboxView::FirstWithout(uint32_t bit) const {
-  for (size_t i = 0; i < entries_.size(); ++i) {
-    if (!(entries_[i].system & bit)) return static_cast<uint32_t>(i + 1);
-  }
-  return std::nullopt;
-}
+// --- changes ---
 
 bool MailboxView::ApplyOwnFlags(const pb::MessageMeta& meta) {
-  auto seq = SeqOf(meta.uid());
-  if (!seq) return false;
-  Entry& e = entries_[*seq - 1];
+  auto ref = FindUid(meta.uid());
+  if (!ref) return false;
+  Entry e = Get(*ref);
   if (meta.modseq() < e.modseq) return true;  // a newer change already landed
   e.system = meta.flags().system();
   e.keywords = InternKeywords(meta.flags());
   e.modseq = meta.modseq();
+  Put(*ref, e);
+  max_own_modseq_ = std::max(max_own_modseq_, meta.modseq());
   return true;
 }
 
@@ -110,35 +276,45 @@ void MailboxView::Apply(const pb::Change& change, bool own) {
   switch (change.kind()) {
     case pb::Change::APPEND:
       for (const auto& m : change.messages()) {
-        if (!entries_.empty() && m.uid() <= entries_.back().uid) continue;  // already known
-        entries_.push_back(
-            Entry{m.uid(), m.flags().system(), InternKeywords(m.flags()), m.modseq(), false});
+        if (m.uid() <= MaxUid()) continue;  // already known
+        tail_.push_back(
+            Entry{m.modseq(), m.uid(), m.flags().system(), InternKeywords(m.flags()), false});
       }
       break;
     case pb::Change::FLAGS:
       for (const auto& m : change.messages()) {
-        auto seq = SeqOf(m.uid());
-        if (!seq) continue;
-        Entry& e = entries_[*seq - 1];
+        auto ref = FindUid(m.uid());
+        if (!ref) continue;
+        Entry e = Get(*ref);
         if (m.modseq() <= e.modseq) continue;  // our own change, already answered
         uint32_t kw = InternKeywords(m.flags());
         bool differs = e.system != m.flags().system() || e.keywords != kw;
         e.system = m.flags().system();
         e.keywords = kw;
         e.modseq = m.modseq();
+        Put(*ref, e);
         if (differs) changed_flags_.push_back(m.uid());
       }
       break;
     case pb::Change::EXPUNGE:
       for (uint32_t uid : change.expunged()) {
-        auto seq = SeqOf(uid);
-        if (seq) entries_[*seq - 1].expunged = true;
+        auto ref = FindUid(uid);
+        if (!ref) continue;
+        Entry e = Get(*ref);
+        if (e.expunged) continue;
+        e.expunged = true;
+        Put(*ref, e);
+        ++expunged_count_;
       }
       break;
     default:
       break;
   }
-  if (!own) modseq_ = std::max(modseq_, change.modseq());
+  if (own) {
+    max_own_modseq_ = std::max(max_own_modseq_, change.modseq());
+  } else {
+    modseq_ = std::max(modseq_, change.modseq());
+  }
 }
 
 bool MailboxView::Resync(const pb::SelectResponse& fresh) {
@@ -150,16 +326,22 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
   flags.set_kind(pb::Change::FLAGS);
   const uint64_t modseq = fresh.info().highest_modseq();
   for (pb::Change* c : {&expunge, &append, &flags}) c->set_modseq(modseq);
-  size_t i = 0;  // walks entries_ (ascending UIDs) beside fresh.messages() (ascending too)
+  // Walk the view (ascending UIDs) beside fresh.messages() (ascending too).
+  std::vector<std::pair<uint32_t, uint64_t>> known;  // uid, modseq
+  known.reserve(size());
+  ForEach([&](uint32_t, const Entry& e) {
+    known.emplace_back(e.uid, e.modseq);
+    return true;
+  });
+  size_t i = 0;
   const uint32_t max_known = MaxUid();
   for (const auto& m : fresh.messages()) {
-    while (i < entries_.size() && entries_[i].uid < m.uid()) {
-      expunge.add_expunged(entries_[i].uid);
+    while (i < known.size() && known[i].first < m.uid()) {
+      expunge.add_expunged(known[i].first);
       ++i;
     }
-    if (i < entries_.size() && entries_[i].uid == m.uid()) {
-      const Entry& e = entries_[i];
-      if (m.modseq() > e.modseq) *flags.add_messages() = m;
+    if (i < known.size() && known[i].first == m.uid()) {
+      if (m.modseq() > known[i].second) *flags.add_messages() = m;
       ++i;
     } else if (m.uid() > max_known) {
       *append.add_messages() = m;
@@ -167,7 +349,7 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
       return false;  // a UID below ours that we never saw: cannot be placed
     }
   }
-  for (; i < entries_.size(); ++i) expunge.add_expunged(entries_[i].uid);
+  for (; i < known.size(); ++i) expunge.add_expunged(known[i].first);
   if (expunge.expunged_size() > 0) Enqueue(expunge);
   if (flags.messages_size() > 0) Enqueue(flags);
   if (append.messages_size() > 0) Enqueue(append);
@@ -183,24 +365,69 @@ void MailboxView::ApplyPending() {
   }
 }
 
+std::vector<uint32_t> MailboxView::ExpungedPositions() const {
+  std::vector<uint32_t> out;
+  if (expunged_count_ == 0) return out;
+  for (const auto& [index, e] : changed_) {
+    if (e.expunged) out.push_back(SeqOfRef(Ref{true, index}) - 1);
+  }
+  std::sort(out.begin(), out.end());
+  const uint32_t live = BaseLive();
+  for (uint32_t t = 0; t < tail_.size(); ++t) {
+    if (tail_[t].expunged) out.push_back(live + t);
+  }
+  return out;
+}
+
+void MailboxView::RemovePositions(const std::vector<uint32_t>& positions) {
+  if (positions.empty()) return;
+  std::vector<uint32_t> base_gone;
+  std::vector<bool> tail_gone(tail_.size(), false);
+  bool any_tail = false;
+  for (uint32_t pos : positions) {
+    Ref ref = Locate(pos + 1);
+    Entry e = Get(ref);
+    if (e.expunged) --expunged_count_;
+    if (InRecent(e.uid)) --recent_count_;
+    if (ref.in_base) {
+      base_gone.push_back(ref.index);
+    } else {
+      tail_gone[ref.index] = true;
+      any_tail = true;
+    }
+  }
+  if (!base_gone.empty()) {
+    for (uint32_t index : base_gone) changed_.erase(index);
+    size_t mid = removed_.size();
+    removed_.insert(removed_.end(), base_gone.begin(), base_gone.end());
+    std::inplace_merge(removed_.begin(), removed_.begin() + mid, removed_.end());
+  }
+  if (any_tail) {
+    size_t out = 0;
+    for (size_t t = 0; t < tail_.size(); ++t) {
+      if (!tail_gone[t]) tail_[out++] = tail_[t];
+    }
+    tail_.resize(out);
+  }
+}
+
 std::string MailboxView::Render(bool allow_expunge) {
   std::string out;
-  // Messages the client never heard of can go silently, whatever the command.
-  auto first_new = entries_.begin() + std::min<size_t>(reported_exists_, entries_.size());
-  auto drop = [this](const Entry& e) {
-    if (e.expunged && e.recent) --recent_count_;
-    return e.expunged;
-  };
-  entries_.erase(std::remove_if(first_new, entries_.end(), drop), entries_.end());
-  if (allow_expunge) {
-    // Highest first, so each number is still what the client believes.
-    for (size_t i = entries_.size(); i-- > 0;) {
-      if (entries_[i].expunged) {
-        absl::StrAppend(&out, "* ", i + 1, " EXPUNGE\r\n");
+  if (expunged_count_ > 0) {
+    std::vector<uint32_t> positions = ExpungedPositions();
+    // Messages the client never heard of can go silently, whatever the command.
+    auto first_new = std::lower_bound(positions.begin(), positions.end(), reported_exists_);
+    std::vector<uint32_t> unseen(first_new, positions.end());
+    positions.erase(first_new, positions.end());
+    RemovePositions(unseen);
+    if (allow_expunge && !positions.empty()) {
+      // Highest first, so each number is still what the client believes.
+      for (size_t i = positions.size(); i-- > 0;) {
+        absl::StrAppend(&out, "* ", positions[i] + 1, " EXPUNGE\r\n");
         --reported_exists_;
       }
+      RemovePositions(positions);
     }
-    entries_.erase(std::remove_if(entries_.begin(), entries_.end(), drop), entries_.end());
   }
   if (size() != reported_exists_) {
     absl::StrAppend(&out, "* ", size(), " EXISTS\r\n");
@@ -215,11 +442,72 @@ std::string MailboxView::Render(bool allow_expunge) {
                        changed_flags_.end());
   for (uint32_t uid : changed_flags_) {
     auto seq = SeqOf(uid);
-    if (!seq || entries_[*seq - 1].expunged) continue;
+    if (!seq || ExpungedAt(*seq)) continue;
     absl::StrAppend(&out, "* ", *seq, " FETCH (FLAGS ", FlagsAt(*seq), ")\r\n");
   }
   changed_flags_.clear();
+  MaybeRebase();
   return out;
+}
+
+// --- the shared base ---
+
+void MailboxView::MaybeRebase() {
+  size_t limit = std::max(kRebaseMinimum, base_->size() / kRebaseFraction);
+  if (DeltaSize() > limit) Rebase();
+}
+
+bool MailboxView::Rebase() {
+  // Only a view that is exactly the mailbox at modseq_ may become a base other sessions start
+  // from: they will replay the change log after modseq_ on top of it.
+  if (expunged_count_ > 0 || !pending_.empty() || max_own_modseq_ > modseq_) return false;
+  if (cache_) {
+    auto cached = cache_->Find(account_id_, mailbox_id_);
+    if (cached && cached != base_ && cached->uid_validity() == uid_validity_ &&
+        cached->modseq() == modseq_ && cached->size() == size()) {
+      AdoptBase(std::move(cached));
+      return true;
+    }
+  }
+  std::vector<SnapshotBase::Entry> entries;
+  entries.reserve(size());
+  ForEach([&](uint32_t, const Entry& e) {
+    entries.push_back(SnapshotBase::Entry{e.modseq, e.uid, e.system, e.keywords});
+    return true;
+  });
+  // Keyword ids stay valid: the local sets follow the old base's, in id order.
+  KeywordTable keywords = base_->keywords();
+  for (auto& set : local_sets_) {
+    keywords.ids[absl::StrJoin(set, " ")] = static_cast<uint32_t>(keywords.sets.size());
+    keywords.sets.push_back(std::move(set));
+  }
+  keywords.all = all_keywords_;
+  auto fresh = std::make_shared<const SnapshotBase>(mailbox_id_, uid_validity_, modseq_,
+                                                    std::move(entries), std::move(keywords));
+  AdoptBase(fresh);
+  if (cache_) cache_->Publish(account_id_, fresh);
+  return true;
+}
+
+void MailboxView::AdoptBase(std::shared_ptr<const SnapshotBase> base) {
+  base_ = std::move(base);
+  removed_ = {};
+  changed_ = {};
+  tail_ = {};
+  local_sets_ = {};
+  local_ids_ = {};
+}
+
+size_t MailboxView::BytesOwned() const {
+  size_t n = removed_.capacity() * sizeof(uint32_t) +
+             changed_.capacity() * (sizeof(std::pair<const uint32_t, Entry>) + 1) +
+             tail_.capacity() * sizeof(Entry) + recent_.capacity() * sizeof(recent_[0]) +
+             changed_flags_.capacity() * sizeof(uint32_t) +
+             local_ids_.capacity() * (sizeof(std::pair<const std::string, uint32_t>) + 1) +
+             all_keywords_.capacity() * sizeof(std::string) + name_.capacity();
+  for (const auto& s : local_sets_) n += sizeof(s) + s.capacity() * sizeof(std::string);
+  for (const auto& p : pending_) n += sizeof(p) + p.first.SpaceUsedLong();
+  return n;
 }
 
 }  // namespace hadron::frontend

@@ -1,15 +1,19 @@
 // MailboxView: one session's snapshot of its selected mailbox. Sequence numbers are positions in
 // this view; it changes only at sync points (CONVENTIONS 6), so a client's numbers stay valid
-// while other sessions change the mailbox.
+// while other sessions change the mailbox. The messages themselves live in a SnapshotBase that
+// all sessions on the mailbox share; the view keeps only what differs for it (its delta).
 #pragma once
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "frontend/session/snapshot_cache.h"
 #include "hadron/state/v1/state.pb.h"
 
 namespace hadron::frontend {
@@ -21,7 +25,18 @@ std::string FormatFlags(uint32_t system, const std::vector<std::string>& keyword
 
 class MailboxView {
  public:
+  // A view with a base of its own, built from a Select answer.
   MailboxView(const pb::SelectResponse& selected, bool read_only);
+  // A view of a (shared) base; `info` gives the name. The view starts at base->modseq(): queue
+  // the changes after it and call Settle() before telling the client anything.
+  MailboxView(std::shared_ptr<const SnapshotBase> base, const pb::MailboxInfo& info,
+              bool read_only);
+
+  // Lets the view publish the bases it builds when it rebases, for later sessions.
+  void AttachCache(std::shared_ptr<SnapshotCache> cache, uint64_t account_id);
+  // Applies the queued changes as part of the initial state (SELECT has not answered yet):
+  // expunged messages vanish silently, nothing is reported.
+  void Settle();
 
   uint64_t mailbox_id() const { return mailbox_id_; }
   const std::string& name() const { return name_; }
@@ -29,16 +44,16 @@ class MailboxView {
   uint64_t modseq() const { return modseq_; }
   bool read_only() const { return read_only_; }
   // Messages as the client knows them (expunged-but-unreported ones included).
-  uint32_t size() const { return static_cast<uint32_t>(entries_.size()); }
-  uint32_t UidAt(uint32_t seq) const { return entries_[seq - 1].uid; }
-  uint32_t MaxUid() const { return entries_.empty() ? 0 : entries_.back().uid; }
+  uint32_t size() const { return BaseLive() + static_cast<uint32_t>(tail_.size()); }
+  uint32_t UidAt(uint32_t seq) const { return At(seq).uid; }
+  uint32_t MaxUid() const;
   std::optional<uint32_t> SeqOf(uint32_t uid) const;
-  uint32_t SystemFlagsAt(uint32_t seq) const { return entries_[seq - 1].system; }
+  uint32_t SystemFlagsAt(uint32_t seq) const { return At(seq).system; }
   const std::vector<std::string>& KeywordsAt(uint32_t seq) const {
-    return keyword_sets_[entries_[seq - 1].keywords];
+    return KeywordSet(At(seq).keywords);
   }
   std::string FlagsAt(uint32_t seq) const;
-  bool ExpungedAt(uint32_t seq) const { return entries_[seq - 1].expunged; }
+  bool ExpungedAt(uint32_t seq) const { return At(seq).expunged; }
   // Every keyword known in this mailbox, for the FLAGS response.
   const std::vector<std::string>& AllKeywords() const { return all_keywords_; }
   uint32_t CountWithout(uint32_t system_bit) const;
@@ -76,35 +91,91 @@ class MailboxView {
   uint32_t claimed_up_to() const { return claimed_up_to_; }
   void set_claimed_up_to(uint32_t uid) { claimed_up_to_ = uid; }
   uint32_t RecentCount() const { return recent_count_; }
-  bool RecentAt(uint32_t seq) const { return entries_[seq - 1].recent; }
+  bool RecentAt(uint32_t seq) const { return InRecent(At(seq).uid); }
   // Called after SELECT has told the client the counts.
   void MarkCountsReported() { reported_recent_ = recent_count_; }
 
+  // --- the shared base and this view's delta ---
+  const std::shared_ptr<const SnapshotBase>& base() const { return base_; }
+  // Heap bytes this view holds beyond its base (the delta, queues, keyword extras).
+  size_t BytesOwned() const;
+  // Entries in the delta (changed, removed and appended messages); a rebase resets it.
+  size_t DeltaSize() const { return removed_.size() + changed_.size() + tail_.size(); }
+  // Replaces the base by one built from this view, if the view is at a clean point (no
+  // unreported expunge, nothing queued, no own change ahead of modseq()). With a cache, adopts
+  // the cached base instead when it is at the same modseq, and publishes a new one otherwise.
+  // Sync() does this by itself once the delta outgrows the base (kRebaseFraction).
+  bool Rebase();
+  static constexpr size_t kRebaseFraction = 8;  // rebase when delta > base / 8 ...
+  static constexpr size_t kRebaseMinimum = 64;  // ... and > this many entries
+
  private:
+  // One message as this view sees it.
   struct Entry {
+    uint64_t modseq;
     uint32_t uid;
     uint32_t system;
-    uint32_t keywords;  // index into keyword_sets_
-    uint64_t modseq;
-    bool expunged;
-    bool recent = false;
+    uint32_t keywords;  // < base keyword count: the base's set; above: local_sets_
+    bool expunged = false;
   };
+  // Where a message lives: the base (index into base_->entries()) or tail_ (index).
+  struct Ref {
+    bool in_base;
+    uint32_t index;
+  };
+  uint32_t BaseLive() const {
+    return static_cast<uint32_t>(base_->size() - removed_.size());
+  }
+  Ref Locate(uint32_t seq) const;
+  Entry At(uint32_t seq) const { return Get(Locate(seq)); }
+  Entry Get(Ref ref) const;
+  std::optional<Ref> FindUid(uint32_t uid) const;
+  uint32_t SeqOfRef(Ref ref) const;
+  // Writes `e` back for `ref` (a base message gets an entry in changed_).
+  void Put(Ref ref, const Entry& e);
+  // Number of messages in the view with a UID below `uid`.
+  uint32_t CountBelow(uint32_t uid) const;
+  const std::vector<std::string>& KeywordSet(uint32_t id) const;
   uint32_t InternKeywords(const pb::Flags& flags);
+  bool InRecent(uint32_t uid) const;
   void Apply(const pb::Change& change, bool own);
+  // Removes the messages at these positions (0-based, ascending) from the view.
+  void RemovePositions(const std::vector<uint32_t>& positions);
+  // Positions (0-based, ascending) of the messages marked expunged.
+  std::vector<uint32_t> ExpungedPositions() const;
+  void AdoptBase(std::shared_ptr<const SnapshotBase> base);
+  // Calls f(seq, entry) for each message in order while f returns true. O(n), for scans.
+  template <typename F>
+  void ForEach(F&& f) const;
+  void MaybeRebase();
 
   uint64_t mailbox_id_;
   std::string name_;
   uint32_t uid_validity_;
   uint64_t modseq_;
   bool read_only_;
-  std::vector<Entry> entries_;
+  std::shared_ptr<const SnapshotBase> base_;
+  std::shared_ptr<SnapshotCache> cache_;
+  uint64_t account_id_ = 0;
+  // The delta. Base positions no longer in the view, ascending (UidAt stays O(log n)).
+  std::vector<uint32_t> removed_;
+  // Base messages whose flags differ here or that are marked expunged, by base index.
+  absl::flat_hash_map<uint32_t, Entry> changed_;
+  // Messages after the base, UID order (their UIDs are all above the base's).
+  std::vector<Entry> tail_;
+  uint32_t expunged_count_ = 0;     // messages marked expunged, not yet removed
+  uint64_t max_own_modseq_ = 0;     // highest modseq of a change applied ahead of modseq_
+  // Keyword sets this view met that its base lacks (ids from the base's count up).
+  std::vector<std::vector<std::string>> local_sets_;
+  absl::flat_hash_map<std::string, uint32_t> local_ids_;
+  std::vector<std::string> all_keywords_;
+
   uint32_t reported_exists_;
   uint32_t claimed_up_to_ = 0;
+  // \Recent claimed by this session: disjoint UID ranges, ascending.
+  std::vector<std::pair<uint32_t, uint32_t>> recent_;
   uint32_t recent_count_ = 0;
   uint32_t reported_recent_ = 0;
-  std::vector<std::vector<std::string>> keyword_sets_;
-  absl::flat_hash_map<std::string, uint32_t> keyword_set_ids_;
-  std::vector<std::string> all_keywords_;
   std::deque<std::pair<pb::Change, bool>> pending_;
   std::vector<uint32_t> changed_flags_;  // uids whose new flags are not yet reported
 };
