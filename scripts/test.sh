@@ -18,3 +18,6 @@ start=$(date +%s)
 # /usr/bin/python3 explicitly: a pyenv or venv python may shadow it without Debian's pytest.
 /usr/bin/python3 -m pytest -q tests/integration tests/differential "$@"
 echo "test: integration tests took $(( $(date +%s) - start ))s"
+
+# The concurrency tests again, against ThreadSanitizer builds of the servers (issue 3).
+bash tests/tsan.sh
