@@ -1,7 +1,9 @@
 // hadron-statesvc: serves the State and Mail gRPC APIs over one RocksDB database.
 #include <signal.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <string>
@@ -10,6 +12,7 @@
 
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
+#include "absl/time/time.h"
 #include "common/log.h"
 #include "spdlog/spdlog.h"
 #include "statesvc/service/server.h"
@@ -18,6 +21,12 @@
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT for the gRPC services");
 ABSL_FLAG(std::string, data_dir, "", "directory of the RocksDB database (created if missing)");
 ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for /metrics (not implemented yet)");
+ABSL_FLAG(int64_t, expunged_retention_seconds, 3600,
+          "how long an expunged message stays fetchable for sessions not yet told of the expunge");
+ABSL_FLAG(int64_t, changelog_keep, 100000,
+          "change-log entries (modseqs) kept per mailbox; older ones are trimmed (0: keep all)");
+ABSL_FLAG(int64_t, changelog_keep_seconds, 3600,
+          "change-log entries younger than this are kept even beyond --changelog_keep");
 
 namespace {
 
@@ -58,6 +67,12 @@ int main(int argc, char** argv) {
   if (!ValidHostPort(listen)) {
     return Fail("--listen must be HOST:PORT, got '" + listen + "'");
   }
+  const int64_t retention = absl::GetFlag(FLAGS_expunged_retention_seconds);
+  const int64_t keep = absl::GetFlag(FLAGS_changelog_keep);
+  const int64_t keep_seconds = absl::GetFlag(FLAGS_changelog_keep_seconds);
+  if (retention < 0) return Fail("--expunged_retention_seconds must be >= 0");
+  if (keep < 0) return Fail("--changelog_keep must be >= 0");
+  if (keep_seconds < 0) return Fail("--changelog_keep_seconds must be >= 0");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return Fail("cannot create --data_dir " + data_dir + ": " + ec.message());
@@ -71,7 +86,23 @@ int main(int argc, char** argv) {
 
   hadron::InitLogging("statesvc");
   gpr_set_log_function(GrpcLog);
-  auto store = hadron::store::Store::Open(data_dir);
+  hadron::store::StoreOptions options;
+  options.expunged_retention = absl::Seconds(retention);
+  options.changelog_keep = static_cast<uint64_t>(keep);
+  options.changelog_keep_age = absl::Seconds(keep_seconds);
+  // Sweep often enough that nothing outlives its limit by more than half of it, and at least
+  // once a minute; never busier than 4 times a second.
+  options.sweep_interval = std::clamp(std::min(absl::Seconds(retention), absl::Seconds(keep_seconds)) / 2,
+                                      absl::Milliseconds(250), absl::Seconds(60));
+  options.on_sweep = [](const absl::StatusOr<hadron::store::SweepStats>& r) {
+    if (!r.ok()) {
+      spdlog::warn("retention sweep failed: {}", r.status().ToString());
+    } else if (r->expunged_removed || r->changes_trimmed) {
+      spdlog::info("retention sweep: {} expunged messages removed, {} change-log entries trimmed in "
+                   "{} mailboxes", r->expunged_removed, r->changes_trimmed, r->mailboxes_trimmed);
+    }
+  };
+  auto store = hadron::store::Store::Open(data_dir, options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
   auto server = hadron::service::Server::Start(store->get(), listen);
   if (!server.ok()) return Fail(std::string(server.status().message()));

@@ -221,6 +221,7 @@ grpc::Status StateService::Fetch(grpc::ServerContext*, const FetchRequest* req,
     out->set_uid(m.uid);
     out->set_missing(m.missing);
     if (m.missing) continue;
+    out->set_expunged(m.expunged);
     ToProto(m.flags, out->mutable_flags());
     out->set_modseq(m.modseq);
     out->set_size(m.size);
