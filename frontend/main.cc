@@ -1,6 +1,7 @@
 // hadron-frontend: IMAP in front, the state service behind.
 #include <csignal>
 #include <iostream>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -54,6 +55,8 @@ int main(int argc, char** argv) {
     std::cerr << "hadron-frontend: timeouts and --max_literal must be positive\n";
     return 2;
   }
+  // Sessions that select the same mailbox share one base snapshot (issue 3).
+  options.session.snapshots = std::make_shared<hadron::frontend::SnapshotCache>();
   auto watcher = hadron::frontend::NewGrpcMailboxWatcher(channel, io);
   hadron::frontend::Server server(io, *state, watcher.get(), options);
   if (auto st = server.Start(); !st.ok()) {

@@ -1,4 +1,5 @@
 // SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2): one body with a read-only flag.
+#include <algorithm>
 #include <memory>
 
 #include "absl/strings/str_cat.h"
@@ -8,6 +9,20 @@
 
 namespace hadron::frontend {
 
+namespace {
+
+// How far behind the current modseq a shared base may be and still be caught up with the change
+// log rather than a full Select: no more changes than would make the view rebase anyway.
+bool WorthCatchingUp(const SnapshotBase& base, const pb::MailboxInfo& info) {
+  if (base.uid_validity() != info.uid_validity()) return false;
+  if (base.modseq() > info.highest_modseq()) return false;
+  uint64_t behind = info.highest_modseq() - base.modseq();
+  return behind <= std::max<uint64_t>(MailboxView::kRebaseMinimum,
+                                      base.size() / MailboxView::kRebaseFraction);
+}
+
+}  // namespace
+
 asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::MailboxArgs>(cmd.args);
   bool read_only = cmd.name == "EXAMINE";
@@ -15,15 +30,58 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   // RFC 3501: a failed SELECT leaves no mailbox selected, so leave first.
   s.Deselect();
   if (was_selected) co_await s.Send("* OK [CLOSED] Previous mailbox closed.\r\n");
+  const uint64_t account_id = s.auth()->account_id;
   pb::MailboxRef ref;
-  ref.set_account_id(s.auth()->account_id);
+  ref.set_account_id(account_id);
   ref.set_name(CanonicalMailbox(a.mailbox));
-  auto res = co_await s.state().Select(ref);
-  if (!res.ok()) {
-    co_await s.Fail(cmd, res.status());
-    co_return;
+  std::shared_ptr<SnapshotCache> cache = s.config().snapshots;
+  std::unique_ptr<MailboxView> view;
+  uint32_t uid_next = 0;
+  if (cache) {
+    // Another session here may hold this mailbox already: start from its base and replay the
+    // change log after it, instead of reading (and copying) every message again.
+    auto info = co_await s.state().GetMailbox(ref);
+    std::shared_ptr<const SnapshotBase> base;
+    if (info.ok()) base = cache->Find(account_id, info->mailbox_id());
+    if (base && WorthCatchingUp(*base, *info)) {
+      if (base->modseq() == info->highest_modseq()) {
+        // Nothing changed since the base was taken (later changes come with the first sync).
+        view = std::make_unique<MailboxView>(base, *info, read_only);
+      } else {
+        pb::GetChangesRequest req;
+        req.set_account_id(account_id);
+        req.set_mailbox_id(base->mailbox_id());
+        req.set_since_modseq(base->modseq());
+        auto changes = co_await s.state().GetChanges(req);
+        if (changes.ok() && !changes->resync() && !changes->mailbox_gone()) {
+          view = std::make_unique<MailboxView>(base, *info, read_only);
+          for (const auto& c : changes->changes()) view->Enqueue(c);
+          view->Settle();
+        }
+      }
+      if (view) uid_next = std::max(info->uid_next(), view->MaxUid() + 1);
+    }
   }
-  auto view = std::make_unique<MailboxView>(*res, read_only);
+  if (!view) {
+    auto res = co_await s.state().Select(ref);
+    if (!res.ok()) {
+      co_await s.Fail(cmd, res.status());
+      co_return;
+    }
+    std::shared_ptr<const SnapshotBase> base = SnapshotBase::FromSelect(*res);
+    if (cache) {
+      auto cached = cache->Find(account_id, base->mailbox_id());
+      if (cached && cached->uid_validity() == base->uid_validity() &&
+          cached->modseq() == base->modseq() && cached->size() == base->size()) {
+        base = std::move(cached);  // the same messages: keep one copy
+      } else {
+        cache->Publish(account_id, base);
+      }
+    }
+    view = std::make_unique<MailboxView>(std::move(base), res->info(), read_only);
+    uid_next = res->info().uid_next();
+  }
+  if (cache) view->AttachCache(cache, account_id);
   std::string flags = "\\Answered \\Flagged \\Deleted \\Seen \\Draft";
   for (const auto& k : view->AllKeywords()) absl::StrAppend(&flags, " ", k);
   std::string out = absl::StrCat("* FLAGS (", flags, ")\r\n");
@@ -41,8 +99,8 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   if (auto first = v->FirstWithout(pb::SEEN)) {
     absl::StrAppend(&out, "* OK [UNSEEN ", *first, "] First unseen.\r\n");
   }
-  absl::StrAppend(&out, "* OK [UIDVALIDITY ", res->info().uid_validity(), "] UIDs valid\r\n",
-                  "* OK [UIDNEXT ", res->info().uid_next(), "] Predicted next UID\r\n");
+  absl::StrAppend(&out, "* OK [UIDVALIDITY ", v->uid_validity(), "] UIDs valid\r\n",
+                  "* OK [UIDNEXT ", uid_next, "] Predicted next UID\r\n");
   co_await s.Send(out);
   co_await s.Tagged(cmd, "OK",
                     read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");

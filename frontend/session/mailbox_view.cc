@@ -499,7 +499,7 @@ void MailboxView::AdoptBase(std::shared_ptr<const SnapshotBase> base) {
 }
 
 size_t MailboxView::BytesOwned() const {
-  size_t n = removed_.capacity() * sizeof(uint32_t) +
+  size_t n = sizeof(MailboxView) + removed_.capacity() * sizeof(uint32_t) +
              changed_.capacity() * (sizeof(std::pair<const uint32_t, Entry>) + 1) +
              tail_.capacity() * sizeof(Entry) + recent_.capacity() * sizeof(recent_[0]) +
              changed_flags_.capacity() * sizeof(uint32_t) +

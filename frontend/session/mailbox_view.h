@@ -97,7 +97,7 @@ class MailboxView {
 
   // --- the shared base and this view's delta ---
   const std::shared_ptr<const SnapshotBase>& base() const { return base_; }
-  // Heap bytes this view holds beyond its base (the delta, queues, keyword extras).
+  // Bytes this view holds beyond its base: itself, the delta, queues, keyword extras.
   size_t BytesOwned() const;
   // Entries in the delta (changed, removed and appended messages); a rebase resets it.
   size_t DeltaSize() const { return removed_.size() + changed_.size() + tail_.size(); }

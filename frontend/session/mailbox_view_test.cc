@@ -1,6 +1,8 @@
 // Rule-table tests for MailboxView: when each kind of change becomes an untagged response.
 #include "frontend/session/mailbox_view.h"
 
+#include <random>
+
 #include "gtest/gtest.h"
 
 namespace hadron::frontend {
@@ -123,6 +125,224 @@ TEST(MailboxViewTest, ResyncRefusesAnotherUidValidityOrAHoleBelow) {
   other.mutable_info()->set_uid_validity(100);
   EXPECT_FALSE(v.Resync(other));
   EXPECT_FALSE(v.Resync(Mailbox({1, 3, 5})));
+}
+
+
+pb::SelectResponse Range(uint32_t n, uint64_t modseq) {
+  pb::SelectResponse r;
+  r.mutable_info()->set_mailbox_id(7);
+  r.mutable_info()->set_name("INBOX");
+  r.mutable_info()->set_uid_validity(99);
+  r.mutable_info()->set_highest_modseq(modseq);
+  r.mutable_messages()->Reserve(static_cast<int>(n));
+  for (uint32_t u = 1; u <= n; ++u) {
+    auto* m = r.add_messages();
+    m->set_uid(u);
+    m->set_modseq(1);
+  }
+  return r;
+}
+
+std::vector<uint32_t> Uids(const MailboxView& v) {
+  std::vector<uint32_t> out;
+  for (uint32_t s = 1; s <= v.size(); ++s) out.push_back(v.UidAt(s));
+  return out;
+}
+
+TEST(MailboxViewTest, RecentRangesCountOnceAndLeaveWithTheMessage) {
+  MailboxView v(Mailbox({1, 2, 3, 4}), false);
+  v.MarkRecent(2, 3);
+  v.MarkRecent(3, 4);  // overlaps: only uid 4 is new
+  EXPECT_EQ(v.RecentCount(), 3u);
+  EXPECT_FALSE(v.RecentAt(1));
+  EXPECT_TRUE(v.RecentAt(4));
+  EXPECT_EQ(v.FlagsAt(2), "(\\Recent)");
+  EXPECT_EQ(v.claimed_up_to(), 4u);
+  v.MarkCountsReported();
+  v.Enqueue(Expunge(11, {3}));
+  EXPECT_EQ(v.Sync(true), "* 3 EXPUNGE\r\n* 2 RECENT\r\n");
+}
+
+TEST(MailboxViewTest, TwoViewsOfOneBaseDivergeWithoutTouchingIt) {
+  auto base = SnapshotBase::FromSelect(Mailbox({10, 20, 30, 40}));
+  pb::MailboxInfo info;
+  info.set_name("INBOX");
+  MailboxView a(base, info, false), b(base, info, false);
+  EXPECT_EQ(a.base(), b.base());
+  pb::MessageMeta own;
+  own.set_uid(30);
+  own.set_modseq(11);
+  own.mutable_flags()->set_system(pb::FLAGGED);
+  own.mutable_flags()->add_keywords("$New");
+  ASSERT_TRUE(a.ApplyOwnFlags(own));
+  a.Enqueue(Expunge(12, {20}));
+  b.Enqueue(Expunge(12, {20}));
+  b.Enqueue(Append(13, {50}));
+  EXPECT_EQ(a.Sync(true), "* 2 EXPUNGE\r\n");
+  EXPECT_EQ(b.Sync(false), "* 5 EXISTS\r\n");
+  EXPECT_EQ(Uids(a), (std::vector<uint32_t>{10, 30, 40}));
+  EXPECT_EQ(Uids(b), (std::vector<uint32_t>{10, 20, 30, 40, 50}));
+  EXPECT_EQ(a.FlagsAt(2), "(\\Flagged $New)");
+  EXPECT_EQ(b.FlagsAt(3), "()");
+  EXPECT_EQ(a.SeqOf(40), 3u);
+  EXPECT_EQ(b.SeqOf(40), 4u);
+  EXPECT_FALSE(a.SeqOf(20).has_value());
+  EXPECT_TRUE(b.ExpungedAt(2));
+  EXPECT_EQ(a.MaxUid(), 40u);
+  EXPECT_EQ(b.MaxUid(), 50u);
+  // The shared base is untouched.
+  ASSERT_EQ(base->size(), 4u);
+  EXPECT_EQ(base->entries()[2].system, 0u);
+  EXPECT_EQ(b.Sync(true), "* 2 EXPUNGE\r\n");
+  EXPECT_EQ(Uids(b), (std::vector<uint32_t>{10, 30, 40, 50}));
+}
+
+TEST(MailboxViewTest, SettleAppliesTheCatchUpSilently) {
+  auto base = SnapshotBase::FromSelect(Mailbox({1, 2, 3}));
+  pb::MailboxInfo info;
+  MailboxView v(base, info, false);
+  v.Enqueue(Expunge(11, {2}));
+  v.Enqueue(Append(12, {4}));
+  v.Enqueue(Flags(13, 1, pb::SEEN));
+  v.Settle();
+  EXPECT_EQ(v.modseq(), 13u);
+  EXPECT_EQ(Uids(v), (std::vector<uint32_t>{1, 3, 4}));
+  EXPECT_EQ(v.FirstWithout(pb::SEEN), 2u);
+  EXPECT_EQ(v.CountWithout(pb::SEEN), 2u);
+  EXPECT_EQ(v.Sync(true), "");  // the client is told the settled state by SELECT itself
+}
+
+TEST(MailboxViewTest, RebaseWaitsForExpungesThenPublishesAnEqualBase) {
+  auto cache = std::make_shared<SnapshotCache>();
+  MailboxView v(Range(1000, 10), false);
+  v.AttachCache(cache, 1);
+  auto first = v.base();
+  pb::Change expunge;
+  expunge.set_kind(pb::Change::EXPUNGE);
+  expunge.set_modseq(11);
+  for (uint32_t u = 2; u <= 400; u += 2) expunge.add_expunged(u);  // 200 of 1000
+  v.Enqueue(expunge);
+  v.Enqueue(Flags(12, 999, pb::SEEN));
+  EXPECT_EQ(v.Sync(false), "* 999 FETCH (FLAGS (\\Seen))\r\n");
+  EXPECT_EQ(v.base(), first);  // expunges unreported: the view is not the mailbox yet
+  std::string out = v.Sync(true);
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'), 200);
+  EXPECT_NE(v.base(), first);  // delta 201 > 1000 / 8
+  EXPECT_EQ(v.DeltaSize(), 0u);
+  EXPECT_EQ(v.base()->size(), 800u);
+  EXPECT_EQ(v.base()->modseq(), 12u);
+  EXPECT_EQ(cache->Find(1, 7), v.base());
+  EXPECT_EQ(v.size(), 800u);
+  EXPECT_EQ(v.UidAt(1), 1u);
+  EXPECT_EQ(v.UidAt(2), 3u);
+  EXPECT_EQ(v.UidAt(201), 401u);
+  EXPECT_EQ(v.SeqOf(999), 799u);
+  EXPECT_EQ(v.FlagsAt(799), "(\\Seen)");
+
+  // A later view starts from the published base; at the same modseq another view adopts it.
+  pb::MailboxInfo info;
+  MailboxView w(cache->Find(1, 7), info, true);
+  EXPECT_EQ(w.FlagsAt(799), "(\\Seen)");
+  MailboxView x(Range(1000, 10), false);
+  x.AttachCache(cache, 1);
+  x.Enqueue(expunge);
+  x.Enqueue(Flags(12, 999, pb::SEEN));
+  x.Sync(true);
+  EXPECT_EQ(x.base(), v.base());
+  EXPECT_EQ(Uids(x), Uids(v));
+}
+
+TEST(MailboxViewTest, OwnChangeAheadOfTheLogBlocksRebase) {
+  MailboxView v(Range(100, 10), false);
+  auto first = v.base();
+  pb::Change expunge;
+  expunge.set_kind(pb::Change::EXPUNGE);
+  expunge.set_modseq(20);
+  for (uint32_t u = 1; u <= 80; ++u) expunge.add_expunged(u);
+  v.EnqueueOwn(expunge);  // our EXPUNGE's answer; the log has not caught up (modseq 10)
+  v.Sync(true);
+  EXPECT_EQ(v.base(), first);
+  v.Enqueue(expunge);  // the echo from the log
+  v.Sync(true);
+  EXPECT_NE(v.base(), first);
+  EXPECT_EQ(v.base()->size(), 20u);
+  EXPECT_EQ(v.UidAt(1), 81u);
+}
+
+// Random changes on two views of one base, checked against a plain list of UIDs.
+TEST(MailboxViewTest, MatchesAPlainModelUnderRandomChanges) {
+  std::mt19937 rng(42);
+  auto base = SnapshotBase::FromSelect(Range(600, 10));
+  pb::MailboxInfo info;
+  MailboxView a(base, info, false), b(base, info, false);
+  std::vector<uint32_t> model;
+  for (uint32_t u = 1; u <= 600; ++u) model.push_back(u);
+  uint32_t next_uid = 601;
+  uint64_t modseq = 10;
+  for (int round = 0; round < 200; ++round) {
+    pb::Change c;
+    int kind = rng() % 3;
+    if (kind == 0 && !model.empty()) {
+      c = Expunge(++modseq, {});
+      for (int k = rng() % 8; k >= 0 && !model.empty(); --k) {
+        size_t i = rng() % model.size();
+        c.add_expunged(model[i]);
+        model.erase(model.begin() + static_cast<long>(i));
+      }
+    } else if (kind == 1) {
+      c = Append(++modseq, {next_uid, next_uid + 1});
+      model.push_back(next_uid++);
+      model.push_back(next_uid++);
+    } else if (!model.empty()) {
+      c = Flags(++modseq, model[rng() % model.size()], pb::SEEN);
+    } else {
+      continue;
+    }
+    a.Enqueue(c);
+    b.Enqueue(c);
+    a.Sync(rng() % 2 == 0);
+    b.Sync(true);
+    ASSERT_EQ(Uids(b), model) << "round " << round;
+    for (uint32_t s = 1; s <= a.size(); ++s) ASSERT_EQ(a.SeqOf(a.UidAt(s)), s);
+  }
+  a.Sync(true);
+  EXPECT_EQ(Uids(a), model);
+  EXPECT_EQ(a.CountWithout(pb::SEEN) + (model.size() - b.CountWithout(pb::SEEN)), model.size());
+}
+
+TEST(MailboxViewTest, MillionMessageBaseSharedByAHundredViewsIsOneCopy) {
+  auto cache = std::make_shared<SnapshotCache>();
+  auto base = SnapshotBase::FromSelect(Range(1000000, 10));
+  cache->Publish(1, base);
+  const size_t base_bytes = base->BytesOwned();
+  EXPECT_GE(base_bytes, 1000000 * sizeof(SnapshotBase::Entry));
+  pb::MailboxInfo info;
+  info.set_name("INBOX");
+  std::vector<std::unique_ptr<MailboxView>> views;
+  size_t view_bytes = 0;
+  for (int i = 0; i < 100; ++i) {
+    views.push_back(std::make_unique<MailboxView>(cache->Find(1, 7), info, false));
+    MailboxView& v = *views.back();
+    v.AttachCache(cache, 1);
+    // Each session sees a little traffic: a flag change, an expunge and a new message.
+    v.Enqueue(Flags(11, 500000, pb::SEEN));
+    v.Enqueue(Expunge(12, {7}));
+    v.Enqueue(Append(13, {1000001}));
+    v.Sync(true);
+    view_bytes += v.BytesOwned();
+  }
+  for (const auto& v : views) EXPECT_EQ(v->base(), base);
+  EXPECT_EQ(base.use_count(), 101);  // ours and the views'; the cache holds a weak one
+  // One copy of the messages plus small deltas, not a hundred copies.
+  EXPECT_LT(view_bytes, base_bytes / 10);
+  const MailboxView& v = *views[99];
+  EXPECT_EQ(v.size(), 1000000u);
+  EXPECT_EQ(v.UidAt(6), 6u);
+  EXPECT_EQ(v.UidAt(7), 8u);
+  EXPECT_EQ(v.UidAt(1000000), 1000001u);
+  EXPECT_EQ(v.SeqOf(500000), 499999u);
+  EXPECT_EQ(v.FlagsAt(499999), "(\\Seen)");
+  std::printf("base %zu bytes; per additional view %zu bytes\n", base_bytes, view_bytes / 100);
 }
 
 }  // namespace

@@ -35,6 +35,8 @@ struct SessionConfig {
   std::chrono::milliseconds idle_poll{250};
   size_t max_literal = 64 << 20;  // APPENDLIMIT
   std::string server_name = "Hadron";
+  // Shared mailbox bases of this frontend (null: every view keeps its own base).
+  std::shared_ptr<SnapshotCache> snapshots;
 };
 
 struct NotAuthenticated {};
