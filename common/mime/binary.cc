@@ -1,4 +1,5 @@
 // BINARY[section] (RFC 3516): a part's body with its Content-Transfer-Encoding undone.
+#include <algorithm>
 #include <string>
 
 #include "absl/status/status.h"
@@ -59,74 +60,234 @@ absl::StatusOr<std::string> DecodeBase64Strict(std::string_view in) {
   return out;
 }
 
+// Dovecot's qp-decoder state machine (lib-mail/qp-decoder.c): the same bytes out, and the same
+// inputs called invalid, so BINARY answers match byte for byte.
 absl::StatusOr<std::string> DecodeQuotedPrintableStrict(std::string_view in) {
-  std::string out;
+  enum State { kText, kWhitespace, kEquals, kEqualsWhitespace, kHex2, kCr, kSoftCr };
+  constexpr size_t kMaxWhitespace = 76;
+  std::string out, ws;
   out.reserve(in.size());
-  size_t pos = 0;
+  State state = kText;
+  char hexchar = 0;
   bool invalid = false;
-  while (pos < in.size()) {
-    size_t nl = in.find('\n', pos);
-    bool has_nl = nl != std::string_view::npos;
-    size_t end = has_nl ? nl : in.size();
-    std::string_view line = in.substr(pos, end - pos);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    // Trailing whitespace was added in transport (RFC 2045 6.7 rule 3).
-    while (!line.empty() && (line.back() == ' ' || line.back() == '\t')) line.remove_suffix(1);
-    bool soft = false;
-    for (size_t i = 0; i < line.size(); ++i) {
-      char c = line[i];
-      if (c != '=') {
-        out.push_back(c);
-        continue;
-      }
-      if (i + 1 == line.size()) {
-        soft = true;
+  auto is_ws = [](char c) { return c == ' ' || c == '\t'; };
+  auto fail = [&]() {
+    switch (state) {
+      case kEquals: out.push_back('='); break;
+      case kHex2: out.push_back('='); out.push_back(hexchar); break;
+      case kEqualsWhitespace: out.push_back('='); out += ws; ws.clear(); break;
+      case kCr: out += ws; ws.clear(); out.push_back('\r'); break;
+      case kSoftCr: out.push_back('='); out += ws; ws.clear(); out.push_back('\r'); break;
+      default: break;
+    }
+    state = kText;
+    invalid = true;
+  };
+  size_t i = 0;
+  while (i < in.size()) {
+    char c = in[i];
+    switch (state) {
+      case kText:
+        if (c == '=') state = kEquals;
+        else if (c == '\r') state = kCr;
+        else if (c == '\n') out.append("\r\n");
+        else if (is_ws(c)) { state = kWhitespace; ws.push_back(c); }
+        else out.push_back(c);
         break;
-      }
-      {
-        int hi = i + 1 < line.size() ? Hex(line[i + 1]) : -1;
-        int lo = i + 2 < line.size() ? Hex(line[i + 2]) : -1;
-        if (hi >= 0 && lo >= 0) {
-          out.push_back(static_cast<char>(hi * 16 + lo));
-          i += 2;
+      case kWhitespace:
+        if (is_ws(c)) {
+          if (ws.size() <= kMaxWhitespace) ws.push_back(c);
+        } else if (c == '\r') {
+          state = kCr;
+        } else if (c == '\n') {
+          out.append("\r\n");
+          ws.clear();
+          state = kText;
+        } else {
+          out += ws;
+          if (ws.size() > kMaxWhitespace) invalid = true;
+          ws.clear();
+          state = kText;
           continue;
         }
-      }
-      invalid = true;
-      out.push_back(c);
+        break;
+      case kEquals:
+        if (Hex(c) >= 0) { hexchar = c; state = kHex2; }
+        else if (is_ws(c)) { ws.push_back(c); state = kEqualsWhitespace; }
+        else if (c == '\r') state = kSoftCr;
+        else if (c == '\n') state = kText;
+        else { fail(); continue; }
+        break;
+      case kHex2:
+        if (Hex(c) >= 0) {
+          out.push_back(static_cast<char>(Hex(hexchar) * 16 + Hex(c)));
+          state = kText;
+        } else {
+          fail();
+          continue;
+        }
+        break;
+      case kEqualsWhitespace:
+        if (is_ws(c)) {
+          if (ws.size() <= kMaxWhitespace) ws.push_back(c);
+        } else if (c == '\r') {
+          state = kSoftCr;
+        } else if (c == '\n') {
+          ws.clear();
+          state = kText;
+        } else {
+          fail();
+          continue;
+        }
+        break;
+      case kCr:
+      case kSoftCr:
+        if (c == '\n') {
+          ws.clear();
+          if (state != kSoftCr) out.append("\r\n");
+          state = kText;
+        } else {
+          fail();
+          continue;
+        }
+        break;
     }
-    if (has_nl && !soft) out.append("\r\n");
-    pos = has_nl ? nl + 1 : in.size();
+    ++i;
   }
+  if (state != kText && state != kWhitespace) fail();
   if (invalid) return absl::InvalidArgumentError("invalid quoted-printable data");
   return out;
 }
 
-absl::StatusOr<std::string> ExtractBinary(std::string_view raw, const MessageStructure& msg,
-                                          const std::vector<uint32_t>& part_path) {
-  Section sec;
-  sec.part = part_path;
-  sec.kind = SectionKind::kAll;
+namespace {
+
+enum class Cte { kIdentity, kBase64, kQuotedPrintable, kUnknown };
+
+// message_decoder_parse_cte(): the last Content-Transfer-Encoding field wins; its first token
+// decides, whatever follows it.
+Cte CteOf(std::string_view header) {
+  Cte cte = Cte::kIdentity;
+  for (const internal::HeaderField& f : internal::SplitHeader(header)) {
+    if (!EqualsIgnoreCase(f.name, "Content-Transfer-Encoding")) continue;
+    size_t i = 0;
+    while (i < f.value.size() && (f.value[i] == ' ' || f.value[i] == '\t')) ++i;
+    std::string_view token = internal::ParseToken(f.value, &i);
+    if (EqualsIgnoreCase(token, "7bit") || EqualsIgnoreCase(token, "8bit") ||
+        EqualsIgnoreCase(token, "binary")) {
+      cte = Cte::kIdentity;
+    } else if (EqualsIgnoreCase(token, "base64")) {
+      cte = Cte::kBase64;
+    } else if (EqualsIgnoreCase(token, "quoted-printable")) {
+      cte = Cte::kQuotedPrintable;
+    } else {
+      cte = Cte::kUnknown;
+    }
+  }
+  return cte;
+}
+
+std::string_view SliceOf(std::string_view raw, uint64_t offset, uint64_t size) {
+  if (offset > raw.size() || size > raw.size() - offset) return {};
+  return raw.substr(offset, size);
+}
+
+// Dovecot's add_binary_part(): raw bytes between decoded bodies are copied as they are; the
+// header of a converted part loses its Content-Transfer-Encoding and says "binary" instead.
+class BinaryBuilder {
+ public:
+  explicit BinaryBuilder(std::string_view raw) : raw_(raw) {}
+
+  absl::Status Add(const Part& p, bool include_hdr) {
+    std::string_view header = SliceOf(raw_, p.header_offset, p.header_size);
+    Cte cte = CteOf(header);
+    if (cte == Cte::kUnknown) return absl::FailedPreconditionError("UNKNOWN-CTE");
+    uint64_t header_end = p.header_offset + p.header_size;
+    bool converted = cte == Cte::kBase64 || cte == Cte::kQuotedPrintable;
+    if (!include_hdr) {
+      // body only
+    } else if (converted) {
+      if (copy_start_ != 0) CopyTo(p.header_offset);
+      bool eoh = header.size() >= 2 && header.substr(header.size() - 2) == "\r\n" &&
+                 (header.size() == 2 || header.substr(header.size() - 4) == "\r\n\r\n");
+      for (const internal::HeaderField& f : internal::SplitHeader(header)) {
+        if (EqualsIgnoreCase(f.name, "Content-Transfer-Encoding")) continue;
+        out_.append(f.raw);
+        if (f.raw.empty() || f.raw.back() != '\n') out_.append("\r\n");
+      }
+      out_.append("Content-Transfer-Encoding: binary\r\n");
+      if (eoh) out_.append("\r\n");
+    } else {
+      CopyTo(header_end);
+    }
+    copy_start_ = header_end;
+    uint64_t part_end = p.body_offset + p.body_size;
+    if (!p.children.empty()) {
+      for (const Part& c : p.children) {
+        absl::Status st = Add(c, true);
+        if (!st.ok()) return st;
+      }
+      CopyTo(part_end);
+      copy_start_ = part_end;
+      return absl::OkStatus();
+    }
+    if (p.body_size == 0) {
+      copy_start_ = part_end;
+      return absl::OkStatus();
+    }
+    std::string_view body = SliceOf(raw_, p.body_offset, p.body_size);
+    if (cte == Cte::kIdentity) {
+      out_.append(body);
+    } else {
+      auto d = cte == Cte::kBase64 ? DecodeBase64Strict(body) : DecodeQuotedPrintableStrict(body);
+      if (!d.ok()) return absl::DataLossError("Invalid data in MIME part");
+      out_.append(*d);
+      converted_ = true;
+    }
+    copy_start_ = part_end;
+    return absl::OkStatus();
+  }
+
+  BinaryPart Finish() {
+    BinaryPart r;
+    r.literal8 = converted_ || out_.find('\0') != std::string::npos;
+    r.data = std::move(out_);
+    return r;
+  }
+
+ private:
+  void CopyTo(uint64_t end) {
+    if (end > copy_start_) out_.append(SliceOf(raw_, copy_start_, end - copy_start_));
+    copy_start_ = std::max(copy_start_, end);
+  }
+
+  std::string_view raw_;
+  std::string out_;
+  uint64_t copy_start_ = 0;
+  bool converted_ = false;
+};
+
+}  // namespace
+
+absl::StatusOr<BinaryPart> ExtractBinary(std::string_view raw, const MessageStructure& msg,
+                                         const std::vector<uint32_t>& part_path) {
   const Part* part = FindPartForSection(msg, part_path);
-  if (part == nullptr) return std::string();
-  std::string body = ExtractSection(raw, msg, sec);
-  if (!part->encoding) return body;
-  const std::string& cte = *part->encoding;
-  if (EqualsIgnoreCase(cte, "7bit") || EqualsIgnoreCase(cte, "8bit") ||
-      EqualsIgnoreCase(cte, "binary")) {
-    return body;
-  }
-  if (EqualsIgnoreCase(cte, "base64")) {
-    auto d = DecodeBase64Strict(body);
-    if (!d.ok()) return absl::FailedPreconditionError("UNKNOWN-CTE");
-    return d;
-  }
-  if (EqualsIgnoreCase(cte, "quoted-printable")) {
-    auto d = DecodeQuotedPrintableStrict(body);
-    if (!d.ok()) return absl::FailedPreconditionError("UNKNOWN-CTE");
-    return d;
-  }
-  return absl::FailedPreconditionError("UNKNOWN-CTE");
+  if (part == nullptr) return BinaryPart{};
+  BinaryBuilder b(raw);
+  absl::Status st = b.Add(*part, part_path.empty());
+  if (!st.ok()) return st;
+  return b.Finish();
+}
+
+absl::StatusOr<uint64_t> BinarySize(std::string_view raw, const MessageStructure& msg,
+                                    const std::vector<uint32_t>& part_path) {
+  // Dovecot converts the whole message once to learn any part's size: a part it cannot decode
+  // anywhere in the message fails every BINARY.SIZE of that message.
+  BinaryBuilder whole(raw);
+  absl::Status st = whole.Add(msg.root, true);
+  if (!st.ok()) return st;
+  auto part = ExtractBinary(raw, msg, part_path);
+  if (!part.ok()) return part.status();
+  return part->data.size();
 }
 
 }  // namespace hadron::mime

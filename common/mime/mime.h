@@ -86,11 +86,23 @@ std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
 // The part a section's part path names (the root for an empty path); nullptr when missing.
 const Part* FindPartForSection(const MessageStructure& msg, const std::vector<uint32_t>& path);
 
-// BINARY[part] (RFC 3516): the part's body with base64 / quoted-printable undone (7bit, 8bit,
-// binary and no encoding: as stored). A missing part gives "". FailedPrecondition("UNKNOWN-CTE")
-// when the encoding is unknown or the data cannot be decoded: answer NO [UNKNOWN-CTE].
-absl::StatusOr<std::string> ExtractBinary(std::string_view raw, const MessageStructure& msg,
-                                          const std::vector<uint32_t>& part);
+// BINARY[part] (RFC 3516), as Dovecot builds it: a leaf's body with base64 / quoted-printable
+// undone (7bit, 8bit, binary and no encoding: as stored); for a multipart or message/rfc822 part
+// every leaf below it decoded, converted parts' headers saying "Content-Transfer-Encoding:
+// binary", the bytes between them as stored. A missing part gives "".
+// FailedPrecondition("UNKNOWN-CTE") when an encoding is unknown or the data cannot be decoded:
+// answer NO [UNKNOWN-CTE].
+struct BinaryPart {
+  std::string data;
+  bool literal8 = false;  // something was decoded, or there is a NUL: send as literal8 (~{n})
+};
+absl::StatusOr<BinaryPart> ExtractBinary(std::string_view raw, const MessageStructure& msg,
+                                         const std::vector<uint32_t>& part);
+
+// BINARY.SIZE[part]: the size of ExtractBinary's data; fails like Dovecot when any part of the
+// whole message cannot be decoded.
+absl::StatusOr<uint64_t> BinarySize(std::string_view raw, const MessageStructure& msg,
+                                    const std::vector<uint32_t>& part);
 
 // Strict decoders used by ExtractBinary (whitespace is skipped; anything else invalid fails).
 absl::StatusOr<std::string> DecodeBase64Strict(std::string_view in);

@@ -68,6 +68,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       if (s.size() > normalized.size() + 4) __builtin_trap();  // + CRLF after an unterminated field, + blank line
     }
     (void)hadron::mime::ExtractBinary(normalized, msg, p);
+    (void)hadron::mime::BinarySize(normalized, msg, p);
   }
   (void)hadron::mime::SearchableText(normalized, msg);
   (void)hadron::mime::HeaderValues(normalized, "Subject");

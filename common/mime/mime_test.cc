@@ -352,5 +352,50 @@ TEST(MimeTest, SearchableTextDecodesBase64) {
   EXPECT_EQ(SearchableText(raw, ParseMessage(raw)), "Hello world!");
 }
 
+// Expected bytes checked against Dovecot 2.3.19 (tests/differential runs the full comparison).
+TEST(MimeTest, BinaryDecodesLeavesLikeDovecot) {
+  const std::string raw =
+      "Subject: b\r\nContent-Type: multipart/mixed; boundary=X\r\n\r\n"
+      "--X\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+      "aGVsbG8=\r\n"
+      "--X\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+      "caf=C3=A9 =\r\nsoft  \r\nend\r\n"
+      "--X\r\nContent-Transfer-Encoding: x-uuencode\r\n\r\nbegin\r\n"
+      "--X\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\nbad\rcr\r\n"
+      "--X\r\n\r\nplain\r\n--X--\r\n";
+  MessageStructure msg = ParseMessage(raw);
+  auto b64 = ExtractBinary(raw, msg, {1});
+  ASSERT_TRUE(b64.ok());
+  EXPECT_EQ(b64->data, "hello");
+  EXPECT_TRUE(b64->literal8);
+  auto qp = ExtractBinary(raw, msg, {2});
+  ASSERT_TRUE(qp.ok());
+  EXPECT_EQ(qp->data, "caf\xC3\xA9 soft\r\nend");
+  EXPECT_EQ(ExtractBinary(raw, msg, {3}).status().code(), absl::StatusCode::kFailedPrecondition);
+  // A CR not followed by LF is invalid quoted-printable for Dovecot.
+  EXPECT_EQ(ExtractBinary(raw, msg, {4}).status().code(), absl::StatusCode::kDataLoss);
+  auto plain = ExtractBinary(raw, msg, {5});
+  ASSERT_TRUE(plain.ok());
+  EXPECT_EQ(plain->data, "plain");
+  EXPECT_FALSE(plain->literal8);
+  // Missing parts are empty; one undecodable part fails every BINARY.SIZE of the message.
+  EXPECT_EQ(ExtractBinary(raw, msg, {9})->data, "");
+  EXPECT_EQ(BinarySize(raw, msg, {1}).status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
+TEST(MimeTest, BinaryOfAMultipartRewritesConvertedHeaders) {
+  const std::string raw =
+      "Content-Type: multipart/mixed; boundary=X\r\n\r\n"
+      "--X\r\nContent-Transfer-Encoding: base64\r\nContent-Type: text/plain\r\n\r\naGk=\r\n"
+      "--X--\r\n";
+  MessageStructure msg = ParseMessage(raw);
+  auto all = ExtractBinary(raw, msg, {});
+  ASSERT_TRUE(all.ok());
+  EXPECT_EQ(all->data,
+            "Content-Type: multipart/mixed; boundary=X\r\n\r\n--X\r\nContent-Type: text/plain\r\n"
+            "Content-Transfer-Encoding: binary\r\n\r\nhi\r\n--X--\r\n");
+  EXPECT_EQ(*BinarySize(raw, msg, {1}), 2u);
+}
+
 }  // namespace
 }  // namespace hadron::mime

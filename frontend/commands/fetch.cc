@@ -246,9 +246,16 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
       std::string one = Render(*v, cmd, a.atts, su, m, &structure, newly_seen.contains(su.uid),
                                &err);
       if (!err.ok()) {
-        // RFC 3516 4.1: a part we cannot decode fails the command with [UNKNOWN-CTE].
-        if (!out.empty()) co_await s.Send(out);
-        co_await s.Tagged(cmd, "NO", "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.");
+        // RFC 3516 4.1: a part with an unknown encoding fails the command. Dovecot
+        // has already begun the message's FETCH response and closes it with just the UID.
+        absl::StrAppend(&out, "* ", su.seq, " FETCH (UID ", su.uid, ")\r\n");
+        co_await s.Send(out);
+        // Data that does not decode is [PARSE], as Dovecot answers (RFC 3501 7.1: an error
+        // in parsing the MIME headers or body of a message).
+        std::string text = absl::IsDataLoss(err)
+                               ? "[PARSE] Invalid data in MIME part."
+                               : "[UNKNOWN-CTE] Unknown Content-Transfer-Encoding.";
+        co_await s.Tagged(cmd, "NO", text);
         co_return;
       }
       absl::StrAppend(&out, one);
