@@ -51,6 +51,11 @@ absl::StatusOr<std::string> DecodeBase64Strict(std::string_view in) {
       out.push_back(static_cast<char>((acc >> bits) & 0xff));
     }
   }
+  // Without padding, data must end on a whole quantum: Dovecot calls anything else "ends
+  // prematurely".
+  if (i == in.size() && bits != 0) {
+    return absl::InvalidArgumentError("base64 data ends prematurely");
+  }
   // Padding, then only whitespace may follow.
   for (; i < in.size(); ++i) {
     if (!IsSpace(in[i]) && in[i] != '=') {
@@ -239,15 +244,21 @@ class BinaryBuilder {
       out_.append(body);
     } else {
       auto d = cte == Cte::kBase64 ? DecodeBase64Strict(body) : DecodeQuotedPrintableStrict(body);
-      if (!d.ok()) return absl::DataLossError("Invalid data in MIME part");
-      out_.append(*d);
+      // Dovecot decodes lazily, after every part's encoding was checked: an unknown encoding
+      // anywhere wins over undecodable data.
+      if (!d.ok()) {
+        if (data_error_.ok()) data_error_ = absl::DataLossError("Invalid data in MIME part");
+      } else {
+        out_.append(*d);
+      }
       converted_ = true;
     }
     copy_start_ = part_end;
     return absl::OkStatus();
   }
 
-  BinaryPart Finish() {
+  absl::StatusOr<BinaryPart> Finish() {
+    if (!data_error_.ok()) return data_error_;
     BinaryPart r;
     r.literal8 = converted_ || out_.find('\0') != std::string::npos;
     r.data = std::move(out_);
@@ -264,6 +275,7 @@ class BinaryBuilder {
   std::string out_;
   uint64_t copy_start_ = 0;
   bool converted_ = false;
+  absl::Status data_error_;
 };
 
 }  // namespace
@@ -285,6 +297,7 @@ absl::StatusOr<uint64_t> BinarySize(std::string_view raw, const MessageStructure
   BinaryBuilder whole(raw);
   absl::Status st = whole.Add(msg.root, true);
   if (!st.ok()) return st;
+  if (auto all = whole.Finish(); !all.ok()) return all.status();
   auto part = ExtractBinary(raw, msg, part_path);
   if (!part.ok()) return part.status();
   return part->data.size();

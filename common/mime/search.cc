@@ -120,6 +120,13 @@ void CollectText(std::string_view raw, const Part& p, std::string* out, int dept
     return;
   }
   if (p.type && !EqualsIgnoreCase(*p.type, "text")) return;
+  // Dovecot's message decoder skips a body whose transfer encoding it does not know.
+  if (p.encoding && !EqualsIgnoreCase(*p.encoding, "7bit") &&
+      !EqualsIgnoreCase(*p.encoding, "8bit") && !EqualsIgnoreCase(*p.encoding, "binary") &&
+      !EqualsIgnoreCase(*p.encoding, "base64") &&
+      !EqualsIgnoreCase(*p.encoding, "quoted-printable")) {
+    return;
+  }
   if (p.body_offset > raw.size() || p.body_size > raw.size() - p.body_offset) return;
   std::string_view body = raw.substr(p.body_offset, p.body_size);
   if (!out->empty()) out->push_back('\n');

@@ -40,7 +40,18 @@ def _status_text_only(d):
     return d.kind == "status" and key(d.dovecot) == key(d.hadron)
 
 
+def _dovecot_disconnects_on_bad_base64(d):
+    # Dovecot 2.3 logs "read(<binary stream>) failed: Base64 data ends prematurely" and closes the
+    # connection without a BYE or a tagged answer. RFC 3501 7.1 / RFC 9051 7.1 want a tagged
+    # response to every command, and RFC 3516 4.3 fails a BINARY fetch whose data cannot be
+    # decoded with NO: Hadron answers NO [PARSE] (as Dovecot does for other undecodable data).
+    return d.dovecot == b"* <connection closed by the server>" and d.hadron.startswith(b"NO [PARSE]")
+
+
 INTENTIONAL = [
+    ("dovecot-disconnect-bad-base64", "RFC 3501 7.1, RFC 3516 4.3: every command gets a tagged "
+     "answer; Dovecot drops the connection on base64 that ends prematurely, Hadron answers "
+     "NO [PARSE].", _dovecot_disconnects_on_bad_base64),
     ("resp-text", "RFC 3501 7.1 / RFC 9051 7.1: the text of a tagged response is human-readable "
      "and not part of the protocol; status and response code are still compared.",
      _status_text_only),

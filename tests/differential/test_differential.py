@@ -41,15 +41,28 @@ MESSAGES = corpus.corpus()
 MAX_REPORTED = 40
 
 
+DISCONNECTED = b"* <connection closed by the server>"
+
+
 class Pair:
     """One selected connection to each server, in the same state."""
 
-    def __init__(self, dovecot, hadron):
+    def __init__(self, dovecot, hadron, dovecot_port):
         self.dovecot = dovecot
         self.hadron = hadron
+        self.dovecot_port = dovecot_port
 
     def both(self, command):
-        return self.dovecot.cmd(command, timeout=60), self.hadron.cmd(command, timeout=60)
+        try:
+            d = self.dovecot.cmd(command, timeout=60)
+        except ConnectionError:
+            # Dovecot drops the connection on some read errors (base64 that ends prematurely);
+            # the answer becomes a marker for intentional_differences.py and we reconnect.
+            self.dovecot = imapwire.Raw("127.0.0.1", self.dovecot_port, timeout=60)
+            self.dovecot.login("user", "pass")
+            self.dovecot.ok("SELECT INBOX")
+            d = ([DISCONNECTED], b"X BYE")
+        return d, self.hadron.cmd(command, timeout=60)
 
 
 @pytest.fixture(scope="module")
@@ -74,8 +87,9 @@ def pair():
                 assert imapwire.status_of(tagged) == "OK", (name, tagged)
         d.ok("SELECT INBOX")
         h.ok("SELECT INBOX")
-        yield Pair(d, h)
-        d.close()
+        pair = Pair(d, h, dc.port)
+        yield pair
+        pair.dovecot.close()
         h.close()
     finally:
         cluster.stop()
@@ -150,6 +164,10 @@ class Report:
 
 def compare_fetch(pair, report, seqset, items, name_of):
     (du, dt), (hu, ht) = pair.both("FETCH %s (%s)" % (seqset, items))
+    if du == [DISCONNECTED]:
+        name = name_of(int(seqset)) if seqset.isdigit() else name_of(None)
+        report.check("fetch", name, "FETCH " + items, DISCONNECTED, ht.split(b" ", 1)[1])
+        return {}
     report.check_status(name_of(None), "FETCH " + items, dt, ht)
     dm, hm = fetch_map(du), fetch_map(hu)
     for seq in sorted(set(dm) | set(hm)):
@@ -281,6 +299,15 @@ SEARCH_KEYS = [
 ]
 
 
+def with_literals(key):
+    """8-bit search strings go as LITERAL+ literals: atoms and quoted strings are 7-bit
+    (RFC 3501 9: ATOM-CHAR and QUOTED-CHAR are CHARs); Dovecot answers BAD to 8-bit atoms."""
+    out = []
+    for tok in key.encode("utf-8").split(b" "):
+        out.append(tok if tok.isascii() else b"{%d+}\r\n%s" % (len(tok), tok))
+    return b" ".join(out)
+
+
 def test_search(pair):
     report = Report()
     for key in SEARCH_KEYS:
@@ -288,7 +315,7 @@ def test_search(pair):
             if charset == "" and not all(ord(c) < 128 for c in key):
                 continue
             cmd = "SEARCH " + charset + key
-            (du, dt), (hu, ht) = pair.both(cmd.encode("utf-8"))
+            (du, dt), (hu, ht) = pair.both(b"SEARCH " + charset.encode() + with_literals(key))
             report.check_status("*", cmd, dt, ht)
             report.check("search", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
     report.finish()
