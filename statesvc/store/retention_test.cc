@@ -322,6 +322,42 @@ TEST_F(RetentionTest, KeepZeroDisablesTrimming) {
   EXPECT_EQ(store_->GetChanges(id, mb, 1)->changes.size(), 10u);
 }
 
+TEST_F(RetentionTest, ConcurrentSweepsNeverDropAReferenceTwice) {
+  options_.expunged_retention = absl::ZeroDuration();
+  Reopen();
+  uint64_t id = NewAccount();
+  ASSERT_TRUE(store_->CreateMailbox(id, "Box").ok());
+  // Every mailbox gets the same content: one blob whose count must match what holds it.
+  std::atomic<bool> done{false};
+  std::thread sweeper([&] {
+    while (!done.load()) {
+      Advance(absl::Milliseconds(1));
+      auto s = store_->Sweep();
+      EXPECT_TRUE(s.ok()) << s.status();
+    }
+  });
+  for (int round = 0; round < 20; ++round) {
+    const std::string box = round % 2 ? "Box" : "INBOX";
+    auto r = Add(id, box, kMessage1);
+    Add(id, box, kMessage1);
+    ASSERT_TRUE(store_->Expunge(id, r.mailbox_id, {}, false, true).ok());
+    if (round % 5 == 4) {
+      ASSERT_TRUE(store_->DeleteMailbox(id, "Box").ok());
+      ASSERT_TRUE(store_->CreateMailbox(id, "Box").ok());
+    }
+  }
+  Add(id, "INBOX", kMessage1);
+  done = true;
+  sweeper.join();
+  // One live message plus whatever expunged records the last sweeps left.
+  EXPECT_EQ(Refs(kMessage1), 1 + Expunged());
+  Advance(absl::Seconds(1));
+  Sweep();
+  EXPECT_EQ(Expunged(), 0u);
+  EXPECT_EQ(Refs(kMessage1), 1u);
+  EXPECT_EQ(Blobs(), 1u);
+}
+
 TEST_F(RetentionTest, BackgroundSweeperRunsAndStopsPromptly) {
   std::atomic<int> sweeps{0};
   options_.sweep_interval = absl::Milliseconds(20);
