@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/imap/strings.h"
 #include "common/mime/header.h"
+#include "common/mime/mime.h"
 
 namespace hadron::mime::internal {
 namespace {
@@ -275,3 +276,13 @@ std::string RenderEnvelopeFields(std::string_view header) {
 }
 
 }  // namespace hadron::mime::internal
+
+namespace hadron::mime {
+
+std::optional<AddressParts> FirstAddress(std::string_view value) {
+  std::vector<internal::Address> list = internal::AddressParser(value).Parse();
+  if (list.empty()) return std::nullopt;
+  return AddressParts{list[0].name, list[0].mailbox, list[0].domain};
+}
+
+}  // namespace hadron::mime

@@ -121,6 +121,14 @@ std::optional<absl::CivilDay> SentDate(std::string_view raw);
 // ASCII case-insensitive substring test (an empty needle matches).
 bool ContainsIgnoreCase(std::string_view haystack, std::string_view needle);
 
+// The first address of an address-list header value as ENVELOPE parses it (Dovecot's
+// MISSING_MAILBOX / MISSING_DOMAIN fillers; a group's name is the mailbox of its first entry).
+// nullopt when the value holds no address. Used by SORT (FROM, TO, CC, DISPLAYFROM).
+struct AddressParts {
+  std::optional<std::string> name, mailbox, domain;
+};
+std::optional<AddressParts> FirstAddress(std::string_view value);
+
 // Decodes RFC 2047 encoded-words (B and Q; UTF-8, US-ASCII and ISO-8859-1 become UTF-8, other
 // charsets are passed through undecoded).
 std::string DecodeRfc2047(std::string_view value);
