@@ -11,6 +11,7 @@
 #include "asio/detached.hpp"
 #include "asio/ip/tcp.hpp"
 #include "asio/ssl.hpp"
+#include "asio/steady_timer.hpp"
 #include "asio/strand.hpp"
 #include "asio/use_awaitable.hpp"
 #include "asio/write.hpp"
@@ -24,7 +25,9 @@ using asio::ip::tcp;
 class TcpTransport final : public Transport {
  public:
   TcpTransport(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
-      : tls_ctx_(std::move(tls)), stream_(std::move(socket), *tls_ctx_) {
+      : tls_ctx_(std::move(tls)),
+        stream_(std::move(socket), *tls_ctx_),
+        write_timer_(stream_.next_layer().get_executor()) {
     asio::error_code ec;
     auto ep = stream_.next_layer().remote_endpoint(ec);
     if (!ec) {
@@ -39,6 +42,18 @@ class TcpTransport final : public Transport {
   }
 
   asio::awaitable<void> Write(std::string_view data) override {
+    // A client that stops reading must not hold its session (and our memory) forever: if a
+    // write makes no progress for kWriteTimeout, the connection is closed.
+    write_timer_.expires_after(kWriteTimeout);
+    write_timer_.async_wait([this](const asio::error_code& ec) {
+      if (ec) return;  // cancelled: the write finished, or the transport is going away
+      asio::error_code ignored;
+      stream_.next_layer().close(ignored);
+    });
+    struct CancelTimer {
+      asio::steady_timer& t;
+      ~CancelTimer() { t.cancel(); }
+    } cancel_timer{write_timer_};
     if (tls_active_) {
       co_await asio::async_write(stream_, asio::buffer(data), asio::use_awaitable);
     } else {
@@ -70,8 +85,10 @@ class TcpTransport final : public Transport {
   void set_tls_enabled(bool v) { tls_enabled_ = v; }
 
  private:
+  static constexpr auto kWriteTimeout = std::chrono::minutes(5);
   std::shared_ptr<asio::ssl::context> tls_ctx_;
   asio::ssl::stream<tcp::socket> stream_;
+  asio::steady_timer write_timer_;
   bool tls_enabled_ = false;
   bool tls_active_ = false;
   std::string peer_ = "?";
