@@ -55,6 +55,8 @@ asio::awaitable<void> CmdAppend(Session&, const imap::Command&);
 asio::awaitable<void> CmdClose(Session&, const imap::Command&);  // and UNSELECT
 asio::awaitable<void> CmdExpunge(Session&, const imap::Command&);
 asio::awaitable<void> CmdSearch(Session&, const imap::Command&);
+asio::awaitable<void> CmdSort(Session&, const imap::Command&);
+asio::awaitable<void> CmdThread(Session&, const imap::Command&);
 asio::awaitable<void> CmdFetch(Session&, const imap::Command&);
 asio::awaitable<void> CmdStore(Session&, const imap::Command&);
 asio::awaitable<void> CmdCopy(Session&, const imap::Command&);  // and MOVE

@@ -123,4 +123,19 @@ void TranslateSearchKey(const MailboxView& view, const imap::SearchKey& key, pb:
   Translate(view, key, out);
 }
 
+bool SupportedSearchCharset(const std::string& charset) {
+  return charset == "US-ASCII" || charset == "UTF-8";
+}
+
+void RestrictToView(const MailboxView& view, const imap::SearchKey& key, pb::SearchKey* out) {
+  // Messages newer than the view are not the client's yet: they come with the next EXISTS.
+  out->set_kind(pb::SearchKey::AND);
+  TranslateSearchKey(view, key, out->add_children());
+  pb::SearchKey* bound = out->add_children();
+  bound->set_kind(pb::SearchKey::UID_SET);
+  auto* range = bound->add_uids();
+  range->set_first(1);
+  range->set_last(view.MaxUid());
+}
+
 }  // namespace hadron::frontend

@@ -10,7 +10,7 @@ namespace {
 constexpr uint32_t kSel = kNeedAuth | kNeedSelected;
 
 // UID forms are rows of their own: they differ in the EXPUNGE rule.
-constexpr std::array<CommandSpec, 36> kCommands = {{
+constexpr std::array<CommandSpec, 40> kCommands = {{
     {"CAPABILITY", CmdCapability, 0},
     {"NOOP", CmdNoop, 0},
     {"LOGOUT", CmdLogout, 0},
@@ -37,6 +37,8 @@ constexpr std::array<CommandSpec, 36> kCommands = {{
     {"UNSELECT", CmdClose, kSel},
     {"EXPUNGE", CmdExpunge, kSel},
     {"SEARCH", CmdSearch, kSel | kNoExpungeUnlessUid},
+    {"SORT", CmdSort, kSel | kNoExpungeUnlessUid},
+    {"THREAD", CmdThread, kSel | kNoExpungeUnlessUid},
     {"FETCH", CmdFetch, kSel | kNoExpungeUnlessUid},
     {"STORE", CmdStore, kSel | kNoExpungeUnlessUid},
     {"COPY", CmdCopy, kSel},
@@ -45,6 +47,8 @@ constexpr std::array<CommandSpec, 36> kCommands = {{
     {"UID FETCH", CmdFetch, kSel},
     {"UID STORE", CmdStore, kSel},
     {"UID SEARCH", CmdSearch, kSel},
+    {"UID SORT", CmdSort, kSel},
+    {"UID THREAD", CmdThread, kSel},
     {"UID COPY", CmdCopy, kSel},
     {"UID MOVE", CmdCopy, kSel},
     {"UID EXPUNGE", CmdExpunge, kSel},

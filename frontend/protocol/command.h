@@ -155,6 +155,24 @@ struct SearchArgs {
   std::vector<std::string> return_options;  // uppercased: MIN MAX ALL COUNT SAVE
   bool has_return = false;             // "RETURN (...)" given, even empty: answer with ESEARCH
 };
+// SORT (RFC 5256, RFC 5957): SORT (criteria) charset search-keys.
+struct SortCriterion {
+  enum class Key { kArrival, kCc, kDate, kFrom, kSize, kSubject, kTo, kDisplayFrom, kDisplayTo };
+  Key key = Key::kArrival;
+  bool reverse = false;
+};
+struct SortArgs {
+  std::vector<SortCriterion> criteria;  // at least one
+  std::string charset;                  // uppercased
+  SearchKey key;                        // top-level keys ANDed into one kAnd
+};
+// THREAD (RFC 5256): THREAD algorithm charset search-keys.
+struct ThreadArgs {
+  enum class Algorithm { kOrderedSubject, kReferences };
+  Algorithm algorithm = Algorithm::kOrderedSubject;
+  std::string charset;  // uppercased
+  SearchKey key;        // top-level keys ANDed into one kAnd
+};
 struct IdArgs {
   std::vector<std::pair<std::string, std::optional<std::string>>> params;  // empty for NIL
 };
@@ -171,7 +189,7 @@ struct Command {
   bool uid = false;
   std::variant<NoArgs, LoginArgs, AuthenticateArgs, MailboxArgs, RenameArgs, ListArgs,
                StatusArgs, AppendArgs, FetchArgs, StoreArgs, CopyArgs, SearchArgs, IdArgs,
-               EnableArgs, ExpungeArgs>
+               EnableArgs, ExpungeArgs, SortArgs, ThreadArgs>
       args;
 };
 

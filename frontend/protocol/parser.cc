@@ -1,5 +1,6 @@
 // IMAP command parser (RFC 3501 / RFC 9051 grammar and extensions): wire form -> typed Command.
 // Recursive descent over one complete command; literals appear inline as "{n}\r\n<bytes>".
+#include <algorithm>
 #include <cstring>
 
 #include "absl/status/status.h"
@@ -60,6 +61,7 @@ bool IsTagChar(char c) { return IsAstringChar(c) && c != '+'; }
 bool IsSeqChar(char c) { return IsDigit(c) || c == ':' || c == ',' || c == '*' || c == '$'; }
 
 constexpr size_t kMaxIdParams = 30;
+constexpr size_t kMaxSortCriteria = 20;  // nine keys; repeats are legal but pointless
 
 class Parser {
  public:
@@ -941,6 +943,78 @@ Status ParseSearch(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// charset SP search-key *(SP search-key), shared by SORT and THREAD.
+Status ParseCharsetAndKeys(Parser& p, std::string* charset, SearchKey* key) {
+  PARSE_ASSIGN_OR_RETURN(std::string cs, p.AString());
+  *charset = ToUpper(cs);
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  key->kind = SearchKey::Kind::kAnd;
+  while (true) {
+    PARSE_ASSIGN_OR_RETURN(SearchKey k, p.Key(1));
+    key->children.push_back(std::move(k));
+    if (!p.TrySp()) break;
+  }
+  return p.End();
+}
+
+// SORT SP "(" sort-criterion *(SP sort-criterion) ")" SP charset SP search-keys
+Status ParseSort(Parser& p, Command& cmd) {
+  using Key = SortCriterion::Key;
+  static constexpr std::pair<std::string_view, Key> kKeys[] = {
+      {"ARRIVAL", Key::kArrival},         {"CC", Key::kCc},
+      {"DATE", Key::kDate},               {"FROM", Key::kFrom},
+      {"SIZE", Key::kSize},               {"SUBJECT", Key::kSubject},
+      {"TO", Key::kTo},                   {"DISPLAYFROM", Key::kDisplayFrom},
+      {"DISPLAYTO", Key::kDisplayTo},
+  };
+  SortArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_RETURN_IF_ERROR(p.Expect('(', "Invalid sort list argument"));
+  bool reverse = false;
+  while (true) {
+    std::string word = ToUpper(p.Span(IsAtomChar));
+    if (word.empty()) return Bad("Invalid sort list argument");
+    if (word == "REVERSE") {
+      if (reverse) return Bad("Invalid sort list argument");
+      reverse = true;
+    } else {
+      const auto* it = std::find_if(std::begin(kKeys), std::end(kKeys),
+                                    [&](const auto& k) { return k.first == word; });
+      if (it == std::end(kKeys)) return Bad(absl::StrCat("Unknown sort argument: ", word));
+      if (args.criteria.size() >= kMaxSortCriteria) return Bad("Too many sort criteria");
+      args.criteria.push_back({it->second, reverse});
+      reverse = false;
+    }
+    if (p.PeekIs(')')) break;
+    PARSE_RETURN_IF_ERROR(p.Sp());
+  }
+  ++p.pos_;
+  if (reverse) return Bad("Sort list ends with REVERSE");
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_RETURN_IF_ERROR(ParseCharsetAndKeys(p, &args.charset, &args.key));
+  cmd.args = std::move(args);
+  return absl::OkStatus();
+}
+
+// THREAD SP thread-alg SP search-criteria (charset first)
+Status ParseThread(Parser& p, Command& cmd) {
+  ThreadArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  std::string alg = ToUpper(p.Span(IsAtomChar));
+  if (alg.empty()) return Bad("Invalid arguments.");
+  if (alg == "ORDEREDSUBJECT") {
+    args.algorithm = ThreadArgs::Algorithm::kOrderedSubject;
+  } else if (alg == "REFERENCES") {
+    args.algorithm = ThreadArgs::Algorithm::kReferences;
+  } else {
+    return Bad("Unknown thread algorithm.");
+  }
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_RETURN_IF_ERROR(ParseCharsetAndKeys(p, &args.charset, &args.key));
+  cmd.args = std::move(args);
+  return absl::OkStatus();
+}
+
 Status ParseId(Parser& p, Command& cmd) {
   IdArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
@@ -998,6 +1072,7 @@ constexpr CommandSpec kCommands[] = {
     {"STORE", ParseStore, true},          {"COPY", ParseCopy, true},
     {"MOVE", ParseCopy, true},            {"SEARCH", ParseSearch, true},
     {"ID", ParseId, false},               {"ENABLE", ParseEnable, false},
+    {"SORT", ParseSort, true},            {"THREAD", ParseThread, true},
 };
 
 const CommandSpec* FindCommand(std::string_view upper) {

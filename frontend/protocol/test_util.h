@@ -115,6 +115,22 @@ inline std::string Describe(const Command& c) {
       if (a.charset) absl::StrAppend(&out, " charset=", *a.charset);
       absl::StrAppend(&out, " ", DescribeKey(a.key));
     }
+    void operator()(const SortArgs& a) {
+      static constexpr const char* kNames[] = {"ARRIVAL", "CC",      "DATE", "FROM",       "SIZE",
+                                               "SUBJECT", "TO", "DISPLAYFROM", "DISPLAYTO"};
+      std::vector<std::string> keys;
+      for (const auto& c : a.criteria) {
+        keys.push_back(absl::StrCat(c.reverse ? "-" : "", kNames[static_cast<int>(c.key)]));
+      }
+      absl::StrAppend(&out, " by=", absl::StrJoin(keys, ","), " charset=", a.charset, " ",
+                      DescribeKey(a.key));
+    }
+    void operator()(const ThreadArgs& a) {
+      absl::StrAppend(&out, " alg=",
+                      a.algorithm == ThreadArgs::Algorithm::kReferences ? "REFERENCES"
+                                                                          : "ORDEREDSUBJECT",
+                      " charset=", a.charset, " ", DescribeKey(a.key));
+    }
     void operator()(const IdArgs& a) {
       for (const auto& [k, v] : a.params) absl::StrAppend(&out, " ", k, "=", Opt(v));
     }

@@ -76,6 +76,8 @@ class GrpcStateClient final : public StateClient {
   HADRON_UNARY(Expunge, pb::ExpungeRequest, pb::ExpungeResponse)
   HADRON_UNARY(Copy, pb::CopyRequest, pb::CopyResponse)
   HADRON_UNARY(Search, pb::SearchRequest, pb::SearchResponse)
+  HADRON_UNARY(Sort, pb::SortRequest, pb::SortResponse)
+  HADRON_UNARY(Thread, pb::ThreadRequest, pb::ThreadResponse)
   HADRON_UNARY(GetChanges, pb::GetChangesRequest, pb::GetChangesResponse)
   HADRON_UNARY(ClaimRecent, pb::ClaimRecentRequest, pb::ClaimRecentResponse)
 #undef HADRON_UNARY

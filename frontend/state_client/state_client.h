@@ -49,6 +49,9 @@ class StateClient {
   virtual asio::awaitable<absl::StatusOr<pb::CopyResponse>> Copy(const pb::CopyRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::SearchResponse>> Search(
       const pb::SearchRequest& req) = 0;
+  virtual asio::awaitable<absl::StatusOr<pb::SortResponse>> Sort(const pb::SortRequest& req) = 0;
+  virtual asio::awaitable<absl::StatusOr<pb::ThreadResponse>> Thread(
+      const pb::ThreadRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::GetChangesResponse>> GetChanges(
       const pb::GetChangesRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::ClaimRecentResponse>> ClaimRecent(

@@ -4,6 +4,7 @@
 #include <memory>
 
 #include "statesvc/service/convert.h"
+#include "statesvc/store/sort.h"
 
 namespace hadron::service {
 namespace {
@@ -289,6 +290,46 @@ grpc::Status StateService::Search(grpc::ServerContext*, const SearchRequest* req
   auto uids = store_->Search(req->account_id(), req->mailbox_id(), *key);
   if (!uids.ok()) return ToGrpc(uids.status());
   for (uint32_t uid : *uids) resp->add_uids(uid);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Sort(grpc::ServerContext*, const SortRequest* req,
+                                SortResponse* resp) {
+  auto key = FromProto(req->key());
+  if (!key.ok()) return ToGrpc(key.status());
+  if (req->criteria_size() == 0) {
+    return ToGrpc(absl::InvalidArgumentError("SORT needs at least one sort key"));
+  }
+  std::vector<store::SortCriterion> criteria;
+  for (const auto& c : req->criteria()) {
+    if (c.key() < SortCriterion::ARRIVAL || c.key() > SortCriterion::DISPLAYTO) {
+      return ToGrpc(absl::InvalidArgumentError("unknown sort key"));
+    }
+    criteria.push_back({static_cast<store::SortKeyKind>(c.key()), c.reverse()});
+  }
+  auto uids = store::SortMailbox(*store_, req->account_id(), req->mailbox_id(), *key, criteria);
+  if (!uids.ok()) return ToGrpc(uids.status());
+  for (uint32_t uid : *uids) resp->add_uids(uid);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::Thread(grpc::ServerContext*, const ThreadRequest* req,
+                                  ThreadResponse* resp) {
+  auto key = FromProto(req->key());
+  if (!key.ok()) return ToGrpc(key.status());
+  store::ThreadAlgorithm algorithm;
+  switch (req->algorithm()) {
+    case ThreadRequest::ORDEREDSUBJECT: algorithm = store::ThreadAlgorithm::kOrderedSubject; break;
+    case ThreadRequest::REFERENCES: algorithm = store::ThreadAlgorithm::kReferences; break;
+    default: return ToGrpc(absl::InvalidArgumentError("unknown thread algorithm"));
+  }
+  auto nodes = store::ThreadMailbox(*store_, req->account_id(), req->mailbox_id(), *key, algorithm);
+  if (!nodes.ok()) return ToGrpc(nodes.status());
+  for (const auto& n : *nodes) {
+    auto* out = resp->add_nodes();
+    out->set_uid(n.uid);
+    out->set_parent(n.parent);
+  }
   return grpc::Status::OK;
 }
 

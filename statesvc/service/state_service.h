@@ -44,6 +44,10 @@ class StateService final
                     state::v1::CopyResponse*) override;
   grpc::Status Search(grpc::ServerContext*, const state::v1::SearchRequest*,
                       state::v1::SearchResponse*) override;
+  grpc::Status Sort(grpc::ServerContext*, const state::v1::SortRequest*,
+                    state::v1::SortResponse*) override;
+  grpc::Status Thread(grpc::ServerContext*, const state::v1::ThreadRequest*,
+                      state::v1::ThreadResponse*) override;
   grpc::Status GetChanges(grpc::ServerContext*, const state::v1::GetChangesRequest*,
                           state::v1::GetChangesResponse*) override;
   grpc::Status ClaimRecent(grpc::ServerContext*, const state::v1::ClaimRecentRequest*,
