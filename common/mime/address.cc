@@ -227,6 +227,93 @@ std::string RenderAddresses(std::string_view value) {
 
 }  // namespace
 
+namespace {
+
+// Dovecot's str_append_maybe_escape(): as is when every character is atext ('.' too unless
+// escape_dot), else quoted with '"', '\\' and '\'' escaped.
+void AppendMaybeEscaped(std::string* out, std::string_view s, bool escape_dot) {
+  bool plain = true;
+  for (char c : s) {
+    if (!IsAtext(c) || (escape_dot && c == '.')) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) {
+    out->append(s);
+    return;
+  }
+  out->push_back('"');
+  for (char c : s) {
+    if (c == '"' || c == '\\' || c == '\'') out->push_back('\\');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string WriteAddressList(std::string_view value) {
+  std::vector<Address> list = AddressParser(value).Parse();
+  std::string out;
+  bool first = true, in_group = false;
+  for (const Address& a : list) {
+    if (!first) out.append(", ");
+    first = false;
+    if (!a.domain.has_value()) {
+      if (!in_group) {
+        if (a.mailbox.has_value() && !a.mailbox->empty()) {
+          if (a.mailbox->find("=?") != std::string::npos) {
+            out.append(*a.mailbox);
+          } else {
+            AppendMaybeEscaped(&out, *a.mailbox, true);
+          }
+        } else {
+          out.append("\"\"");
+        }
+        out.append(": ");
+        first = true;
+      } else {
+        if (out.size() >= 2 && out.compare(out.size() - 2, 2, ", ") == 0) {
+          out.resize(out.size() - 2);
+        } else if (out.size() >= 2 && out.compare(out.size() - 2, 2, ": ") == 0) {
+          out.resize(out.size() - 1);
+        }
+        out.push_back(';');
+      }
+      in_group = !in_group;
+      continue;
+    }
+    const std::string mailbox = a.mailbox.value_or("");
+    if (a.name.has_value()) {
+      if (a.name->find("=?") != std::string::npos) {
+        out.append(*a.name);
+      } else {
+        AppendMaybeEscaped(&out, *a.name, true);
+      }
+    }
+    if (a.route.has_value() || !mailbox.empty() || !a.domain->empty()) {
+      if (a.name.has_value() && !a.name->empty()) out.push_back(' ');
+      out.push_back('<');
+      if (a.route.has_value()) {
+        out.append(*a.route);
+        out.push_back(':');
+      }
+      if (mailbox.empty()) {
+        out.append("\"\"");
+      } else {
+        AppendMaybeEscaped(&out, mailbox, false);
+      }
+      if (!a.domain->empty()) {
+        out.push_back('@');
+        out.append(*a.domain);
+      }
+      out.push_back('>');
+    }
+  }
+  return out;
+}
+
 std::string RenderAddressList(std::string_view value) {
   std::string inner = RenderAddresses(value);
   if (inner.empty()) return "NIL";

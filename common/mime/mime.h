@@ -129,9 +129,36 @@ struct AddressParts {
 };
 std::optional<AddressParts> FirstAddress(std::string_view value);
 
-// Decodes RFC 2047 encoded-words (B and Q; UTF-8, US-ASCII and ISO-8859-1 become UTF-8, other
-// charsets are passed through undecoded).
+// Decodes RFC 2047 encoded-words (B and Q) to UTF-8 with CharsetToUtf8.
 std::string DecodeRfc2047(std::string_view value);
+
+// ---- SEARCH as Dovecot does it without full-text indexes (index-search.c, message-search.c) ----
+// Keys and texts are compared after SearchNormalize(); a key matches when its normalized form is
+// a substring of a normalized text.
+
+// Dovecot's uni_utf8_to_decomposed_titlecase(): every character mapped to its simple titlecase,
+// then replaced by its canonical or compatibility decomposition (one level); invalid UTF-8
+// becomes U+FFFD (one per run).
+std::string SearchNormalize(std::string_view utf8);
+
+// `data` in `charset` converted to UTF-8 with iconv. UTF-8, US-ASCII, an empty name and charsets
+// iconv does not know: the bytes are taken as UTF-8. Invalid input becomes U+FFFD.
+std::string CharsetToUtf8(std::string_view charset, std::string_view data);
+
+// How a header key compares (Dovecot's SEARCH_HEADER, _ADDRESS for FROM/TO/CC/BCC, and
+// _COMPRESS_LWSP for SUBJECT).
+enum class HeaderSearch { kPlain, kAddress, kCompressLwsp };
+
+// The normalized value of every top-level `field` header, RFC 2047 decoded (any charset).
+std::vector<std::string> SearchHeaderValues(std::string_view raw, std::string_view field,
+                                            HeaderSearch mode);
+
+// One normalized text per MIME part for BODY (with_headers false) and TEXT (true): the part's
+// header lines ("Name: decoded value" CRLF) when with_headers, then, for text/* and message/*
+// leaves (and parts without Content-Type), the body with its transfer encoding undone and
+// converted from its charset. Matches never span two parts.
+std::vector<std::string> SearchTexts(std::string_view raw, const MessageStructure& msg,
+                                     bool with_headers);
 
 // Rewrites bare LF as CRLF. Dovecot serves every message with CRLF line ends and reports sizes
 // accordingly; storing the normalized form makes our sizes and sections match.

@@ -397,5 +397,57 @@ TEST(MimeTest, BinaryOfAMultipartRewritesConvertedHeaders) {
   EXPECT_EQ(*BinarySize(raw, msg, {1}), 2u);
 }
 
+
+TEST(MimeSearchTest, NormalizeLikeDovecot) {
+  // Titlecase, then one level of canonical/compatibility decomposition.
+  EXPECT_EQ(SearchNormalize("caf\xc3\xa9"), "CAFE\xcc\x81");             // é -> E + U+0301
+  EXPECT_EQ(SearchNormalize("\xd0\xbf\xd1\x80\xd0\xb8"), "\xd0\x9f\xd0\xa0\xd0\x98");  // при
+  EXPECT_EQ(SearchNormalize("\xcf\x83\xcf\x82"), "\xce\xa3\xce\xa3");      // σς -> ΣΣ
+  EXPECT_EQ(SearchNormalize("stra\xc3\x9f" "e"), "STRA\xc3\x9f" "E");     // ß has no simple title
+  EXPECT_EQ(SearchNormalize("\xef\xac\x81"), "fi");                       // ﬁ: not titlecased again
+  EXPECT_EQ(SearchNormalize("\xc7\x86"), "\xc7\x85");                     // ǆ -> ǅ, kept
+  EXPECT_EQ(SearchNormalize("\xe2\x84\xab"), "\xc3\x85");                 // Å sign -> Å, one level
+  EXPECT_EQ(SearchNormalize("a\xff\xfe" "b"), "A\xef\xbf\xbd" "B");       // one U+FFFD per run
+  EXPECT_EQ(SearchNormalize("\xea\xb0\x80"), "\xe1\x84\x80\xe1\x85\xa1");  // 가 -> jamo
+}
+
+TEST(MimeSearchTest, CharsetToUtf8) {
+  EXPECT_EQ(CharsetToUtf8("iso-8859-1", "caf\xe9"), "caf\xc3\xa9");
+  EXPECT_EQ(CharsetToUtf8("KOI8-R", "\xd0\xd2\xc9"), "\xd0\xbf\xd1\x80\xd0\xb8");
+  EXPECT_EQ(CharsetToUtf8("x-unknown", "caf\xc3\xa9"), "caf\xc3\xa9");
+  EXPECT_EQ(CharsetToUtf8("us-ascii", "a\x80" "b"), "a\xef\xbf\xbd" "b");
+  EXPECT_EQ(CharsetToUtf8("utf-8", "ok"), "ok");
+}
+
+TEST(MimeSearchTest, HeaderValuesAsDovecotCompares) {
+  constexpr std::string_view raw =
+      "From: \"O'Brien, Pat\" <pat@example.ie>\r\nTo: bare@x.y, Team: a@b.c;, x@\r\n"
+      "Subject:   lots   of\r\n\tspace =?koi8-r?B?0NLJ?=\r\nSubject: second\r\n\r\nbody\r\n";
+  EXPECT_EQ(SearchHeaderValues(raw, "from", HeaderSearch::kAddress),
+            std::vector<std::string>{"\"O\\'BRIEN, PAT\" <PAT@EXAMPLE.IE>"});
+  EXPECT_EQ(SearchHeaderValues(raw, "To", HeaderSearch::kAddress),
+            std::vector<std::string>{"<BARE@X.Y>, TEAM: <A@B.C>;, <X@MISSING_DOMAIN>"});
+  EXPECT_EQ(SearchHeaderValues(raw, "Subject", HeaderSearch::kCompressLwsp),
+            (std::vector<std::string>{"LOTS OF SPACE \xd0\x9f\xd0\xa0\xd0\x98", "SECOND"}));
+  EXPECT_EQ(SearchHeaderValues(raw, "Subject", HeaderSearch::kPlain).at(0),
+            "LOTS   OF\tSPACE \xd0\x9f\xd0\xa0\xd0\x98");
+}
+
+TEST(MimeSearchTest, TextsPerPartDecodedAndConverted) {
+  constexpr std::string_view raw =
+      "Subject: s\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\npreamble\r\n--b\r\n"
+      "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: base64\r\n\r\n"
+      "Y2Fm6Q==\r\n--b\r\nContent-Type: application/octet-stream\r\n\r\nbinary\r\n--b--\r\n";
+  MessageStructure msg = ParseMessage(raw);
+  std::vector<std::string> bodies = SearchTexts(raw, msg, false);
+  ASSERT_EQ(bodies.size(), 1u);
+  EXPECT_EQ(bodies[0], "CAFE\xcc\x81");
+  std::vector<std::string> all = SearchTexts(raw, msg, true);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0], "SUBJECT: S\r\nCONTENT-TYPE: MULTIPART/MIXED; BOUNDARY=B\r\n\r\n");
+  EXPECT_EQ(all[1].substr(all[1].size() - 10), "\r\n\r\nCAFE\xcc\x81");
+  EXPECT_EQ(all[2], "CONTENT-TYPE: APPLICATION/OCTET-STREAM\r\n\r\n");
+}
+
 }  // namespace
 }  // namespace hadron::mime

@@ -6,6 +6,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
+#include "common/mime/address.h"
 #include "common/mime/header.h"
 #include "common/mime/mime.h"
 
@@ -61,19 +62,6 @@ std::string DecodeBase64Lenient(std::string_view in) {
   return out;
 }
 
-std::string Latin1ToUtf8(std::string_view in) {
-  std::string out;
-  for (unsigned char c : in) {
-    if (c < 0x80) {
-      out.push_back(static_cast<char>(c));
-    } else {
-      out.push_back(static_cast<char>(0xc0 | (c >> 6)));
-      out.push_back(static_cast<char>(0x80 | (c & 0x3f)));
-    }
-  }
-  return out;
-}
-
 // One encoded-word at `s` ("=?cs?e?text?="); sets *len and returns the decoded text.
 std::optional<std::string> DecodeWord(std::string_view s, size_t* len) {
   if (s.size() < 8 || s[0] != '=' || s[1] != '?') return std::nullopt;
@@ -94,11 +82,8 @@ std::optional<std::string> DecodeWord(std::string_view s, size_t* len) {
     return std::nullopt;
   }
   *len = end + 2;
-  if (EqualsIgnoreCase(charset, "iso-8859-1") || EqualsIgnoreCase(charset, "latin1") ||
-      EqualsIgnoreCase(charset, "windows-1252") || EqualsIgnoreCase(charset, "iso-8859-15")) {
-    return Latin1ToUtf8(decoded);
-  }
-  return decoded;  // UTF-8, US-ASCII, or unknown: pass the bytes through
+  // Converted with iconv; UTF-8, US-ASCII and unknown charsets: the bytes are taken as UTF-8.
+  return CharsetToUtf8(charset, decoded);
 }
 
 std::string_view HeaderBlock(std::string_view raw) {
@@ -139,7 +124,108 @@ void CollectText(std::string_view raw, const Part& p, std::string* out, int dept
   }
 }
 
+bool KnownTransferEncoding(const Part& p) {
+  return !p.encoding || EqualsIgnoreCase(*p.encoding, "7bit") ||
+         EqualsIgnoreCase(*p.encoding, "8bit") || EqualsIgnoreCase(*p.encoding, "binary") ||
+         EqualsIgnoreCase(*p.encoding, "base64") ||
+         EqualsIgnoreCase(*p.encoding, "quoted-printable");
+}
+
+std::string_view ParamValue(const Params& params, std::string_view key) {
+  for (const auto& [k, v] : params) {
+    if (EqualsIgnoreCase(k, key)) return v;
+  }
+  return {};
+}
+
+// The header lines of a part as Dovecot's message search sees them: "Name: value" with the value
+// unfolded and RFC 2047 decoded, each followed by CRLF, then the CRLF of the blank line.
+void AppendSearchHeader(std::string_view header, std::string* out) {
+  for (const auto& f : internal::SplitHeader(header)) {
+    out->append(f.name);
+    size_t colon = f.raw.find(':');
+    size_t v = colon + 1;
+    while (v < f.raw.size() && (f.raw[v] == ' ' || f.raw[v] == '\t')) ++v;
+    out->append(f.raw.substr(f.name.size(), v - f.name.size()));
+    out->append(DecodeRfc2047(f.value));
+    out->append("\r\n");
+  }
+  if (header.size() >= 2 && header.substr(header.size() - 2) == "\n\n") {
+    out->append("\r\n");
+  } else if (header.size() >= 4 && header.substr(header.size() - 4) == "\r\n\r\n") {
+    out->append("\r\n");
+  } else if (header == "\r\n" || header == "\n") {
+    out->append("\r\n");
+  }
+}
+
+void CollectSearchTexts(std::string_view raw, const Part& p, bool with_headers, int depth,
+                        std::vector<std::string>* out) {
+  if (depth > kMaxDepth) return;
+  std::string text;
+  if (with_headers && p.header_offset <= raw.size() &&
+      p.header_size <= raw.size() - p.header_offset) {
+    AppendSearchHeader(raw.substr(p.header_offset, p.header_size), &text);
+  }
+  bool texty = !p.type || EqualsIgnoreCase(*p.type, "text") || EqualsIgnoreCase(*p.type, "message");
+  if (!p.multipart && !p.message_rfc822 && texty && KnownTransferEncoding(p) &&
+      p.body_offset <= raw.size() && p.body_size <= raw.size() - p.body_offset) {
+    std::string_view body = raw.substr(p.body_offset, p.body_size);
+    std::string decoded;
+    if (p.encoding && EqualsIgnoreCase(*p.encoding, "base64")) {
+      decoded = DecodeBase64Lenient(body);
+    } else if (p.encoding && EqualsIgnoreCase(*p.encoding, "quoted-printable")) {
+      decoded = DecodeQuotedPrintable(body, false);
+    } else {
+      decoded = std::string(body);
+    }
+    text += CharsetToUtf8(ParamValue(p.params, "charset"), decoded);
+  }
+  if (!text.empty()) out->push_back(SearchNormalize(text));
+  for (const Part& c : p.children) CollectSearchTexts(raw, c, with_headers, depth + 1, out);
+}
+
 }  // namespace
+
+std::vector<std::string> SearchHeaderValues(std::string_view raw, std::string_view field,
+                                            HeaderSearch mode) {
+  std::vector<std::string> values;
+  for (const auto& f : internal::SplitHeader(HeaderBlock(raw))) {
+    if (!EqualsIgnoreCase(f.name, field)) continue;
+    std::string v;
+    switch (mode) {
+      case HeaderSearch::kPlain:
+        v = f.value;
+        break;
+      case HeaderSearch::kAddress:
+        v = internal::WriteAddressList(f.value);
+        break;
+      case HeaderSearch::kCompressLwsp: {
+        // Dovecot's compress_lwsp(): runs of blanks become one space, leading blanks go.
+        bool prev_lwsp = true;
+        for (char c : f.value) {
+          if (c == ' ' || c == '\t') {
+            if (!prev_lwsp) v.push_back(' ');
+            prev_lwsp = true;
+          } else {
+            v.push_back(c);
+            prev_lwsp = false;
+          }
+        }
+        break;
+      }
+    }
+    values.push_back(SearchNormalize(DecodeRfc2047(v)));
+  }
+  return values;
+}
+
+std::vector<std::string> SearchTexts(std::string_view raw, const MessageStructure& msg,
+                                     bool with_headers) {
+  std::vector<std::string> out;
+  CollectSearchTexts(raw, msg.root, with_headers, 0, &out);
+  return out;
+}
 
 std::string DecodeRfc2047(std::string_view value) {
   std::string out;

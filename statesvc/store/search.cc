@@ -53,21 +53,23 @@ class Candidate {
     return &*structure_;
   }
 
-  absl::StatusOr<const std::string*> Text() {
-    if (!text_) {
+  // Normalized per-part texts: bodies only (BODY) or headers and bodies (TEXT).
+  absl::StatusOr<const std::vector<std::string>*> Texts(bool with_headers) {
+    auto& cache = with_headers ? full_texts_ : body_texts_;
+    if (!cache) {
       ASSIGN_OR_RETURN(std::string_view raw, Raw());
       ASSIGN_OR_RETURN(const mime::MessageStructure* s, Structure());
-      text_ = mime::SearchableText(raw, *s);
+      cache = mime::SearchTexts(raw, *s, with_headers);
     }
-    return &*text_;
+    return &*cache;
   }
 
   absl::StatusOr<int64_t> SentDay() {
     if (!sent_day_) {
       ASSIGN_OR_RETURN(std::string_view raw, Raw());
       auto day = mime::SentDate(raw);
-      // Like Dovecot: without a usable Date: header, the internal date stands in.
-      sent_day_ = day ? DaysSinceEpoch(*day) : InternalDay();
+      // Like Dovecot: a missing or unparsable Date: header counts as 1970-01-01 (sent date 0).
+      sent_day_ = day ? DaysSinceEpoch(*day) : 0;
     }
     return *sent_day_;
   }
@@ -81,7 +83,8 @@ class Candidate {
   const MessageRecord& rec_;
   std::optional<std::string> raw_;
   std::optional<mime::MessageStructure> structure_;
-  std::optional<std::string> text_;
+  std::optional<std::vector<std::string>> body_texts_;
+  std::optional<std::vector<std::string>> full_texts_;
   std::optional<int64_t> sent_day_;
 };
 
@@ -156,23 +159,36 @@ absl::StatusOr<bool> Matches(const SearchKey& key, Candidate& c, int depth) {
     case SearchKey::kModseq:
       return r.modseq >= key.size;
     case SearchKey::kHeader: {
+      // Like Dovecot: any occurrence of the header; an empty key tests that it exists; values
+      // RFC 2047 decoded and compared in Dovecot's normalized (decomposed titlecase) form.
+      // FROM/TO/CC/BCC arrive as HEADER From/To/Cc/Bcc and SUBJECT as HEADER Subject; they
+      // compare as Dovecot's FROM (the address list re-printed) and SUBJECT (blanks
+      // compressed). (HEADER FROM x therefore compares like FROM x: the request does not say
+      // which key the client used.)
       ASSIGN_OR_RETURN(std::string_view raw, c.Raw());
-      for (const auto& v : mime::HeaderValues(raw, key.header_name)) {
-        if (key.value.empty() || mime::ContainsIgnoreCase(v, key.value)) return true;
+      mime::HeaderSearch mode = mime::HeaderSearch::kPlain;
+      for (std::string_view a : {"From", "To", "Cc", "Bcc"}) {
+        if (EqualsIgnoreCase(key.header_name, a)) mode = mime::HeaderSearch::kAddress;
+      }
+      if (EqualsIgnoreCase(key.header_name, "Subject")) mode = mime::HeaderSearch::kCompressLwsp;
+      std::vector<std::string> values = mime::SearchHeaderValues(raw, key.header_name, mode);
+      if (key.value.empty()) return !values.empty();
+      std::string needle = mime::SearchNormalize(key.value);
+      for (const auto& v : values) {
+        if (v.find(needle) != std::string::npos) return true;
       }
       return false;
     }
-    case SearchKey::kBody: {
-      ASSIGN_OR_RETURN(const std::string* text, c.Text());
-      return mime::ContainsIgnoreCase(*text, key.value);
-    }
+    case SearchKey::kBody:
     case SearchKey::kText: {
-      ASSIGN_OR_RETURN(std::string_view raw, c.Raw());
-      ASSIGN_OR_RETURN(const mime::MessageStructure* s, c.Structure());
-      uint64_t end = std::min<uint64_t>(s->root.header_offset + s->root.header_size, raw.size());
-      if (mime::ContainsIgnoreCase(raw.substr(0, end), key.value)) return true;
-      ASSIGN_OR_RETURN(const std::string* text, c.Text());
-      return mime::ContainsIgnoreCase(*text, key.value);
+      if (key.value.empty()) return true;
+      ASSIGN_OR_RETURN(const std::vector<std::string>* texts,
+                       c.Texts(key.kind == SearchKey::kText));
+      std::string needle = mime::SearchNormalize(key.value);
+      for (const auto& t : *texts) {
+        if (t.find(needle) != std::string::npos) return true;
+      }
+      return false;
     }
   }
   return absl::InvalidArgumentError("unknown search key");
