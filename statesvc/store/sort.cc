@@ -413,11 +413,39 @@ std::string_view HeaderOf(std::string_view raw) {
   return raw;
 }
 
+}  // namespace
+
 std::optional<std::string> FirstHeader(std::string_view header, std::string_view name) {
-  std::vector<std::string> v = mime::HeaderValues(header, name);
-  if (v.empty()) return std::nullopt;
-  return std::move(v.front());
+  // Dovecot's mail_get_first_header(): the value as written (encoded words kept), unfolded.
+  size_t pos = 0;
+  while (pos < header.size()) {
+    size_t eol = header.find('\n', pos);
+    size_t next = eol == std::string_view::npos ? header.size() : eol + 1;
+    std::string_view line = header.substr(pos, next - pos);
+    size_t colon = line.find(':');
+    bool match = colon != std::string_view::npos && colon == name.size() &&
+                 strncasecmp(line.data(), name.data(), name.size()) == 0;
+    pos = next;
+    if (!match) continue;
+    std::string value(line.substr(colon + 1));
+    while (pos < header.size() && (header[pos] == ' ' || header[pos] == '\t')) {
+      eol = header.find('\n', pos);
+      next = eol == std::string_view::npos ? header.size() : eol + 1;
+      value.append(header.substr(pos, next - pos));
+      pos = next;
+    }
+    std::string out;
+    out.reserve(value.size());
+    for (char c : value) {
+      if (c != '\r' && c != '\n') out.push_back(c);
+    }
+    size_t start = out.find_first_not_of(" \t");
+    return start == std::string::npos ? std::string() : out.substr(start);
+  }
+  return std::nullopt;
 }
+
+namespace {
 
 // The sent date as Dovecot's mail_get_date stores it (32 bits), else the internal date.
 int64_t SortDate(const SortMessage& m) {
@@ -583,7 +611,7 @@ std::vector<uint32_t> SortMessages(const std::vector<SortMessage>& messages,
         case SortKeyKind::kSize: nums[c].push_back(static_cast<int64_t>(m.size)); break;
         case SortKeyKind::kSubject: {
           auto subject = FirstHeader(m.header, "Subject");
-          strs[c].push_back(subject ? BaseSubject(*subject) : std::string());
+          strs[c].push_back(subject ? BaseSubject(mime::DecodeRfc2047(*subject)) : std::string());
           break;
         }
         default: strs[c].push_back(AddressKey(m, kind)); break;

@@ -51,6 +51,10 @@ std::string DecomposedTitlecase(std::string_view utf8);
 // parse (callers then use the internal date, as Dovecot does).
 int64_t SentTime(std::string_view date_value);
 
+// The first `name` header of a header block as written (encoded words kept), unfolded, leading
+// blanks removed (Dovecot's mail_get_first_header). nullopt when there is none.
+std::optional<std::string> FirstHeader(std::string_view header, std::string_view name);
+
 // The next message id in `*s` (Dovecot's message_id_get_next): the text between < and >,
 // containing '@', with whitespace removed. nullopt when none is left.
 std::optional<std::string> NextMessageId(std::string_view* s);

@@ -10,12 +10,6 @@
 namespace hadron::store {
 namespace {
 
-std::optional<std::string> FirstHeader(std::string_view header, std::string_view name) {
-  std::vector<std::string> v = mime::HeaderValues(header, name);
-  if (v.empty()) return std::nullopt;
-  return std::move(v.front());
-}
-
 int64_t SentOrInternal(const SortMessage& m) {
   auto date = FirstHeader(m.header, "Date");
   int64_t t = date ? SentTime(*date) : 0;
@@ -37,7 +31,7 @@ std::vector<ThreadEntry> OrderedSubject(const std::vector<SortMessage>& messages
   for (uint32_t uid : sorted) {
     const SortMessage& m = *by_uid[uid];
     auto subject = FirstHeader(m.header, "Subject");
-    std::string base = BaseSubject(subject ? *subject : "");
+    std::string base = BaseSubject(subject ? mime::DecodeRfc2047(*subject) : "");
     if (!have_prev || base != prev) groups.push_back({SentOrInternal(m), {}});
     groups.back().uids.push_back(uid);
     prev = std::move(base);
@@ -201,7 +195,7 @@ class ReferencesThreader {
   void AddBaseSubject(absl::flat_hash_map<std::string, size_t>& table, const std::string& subject,
                       size_t i) {
     bool reply = false;
-    std::string base = BaseSubject(subject, &reply);
+    std::string base = BaseSubject(mime::DecodeRfc2047(subject), &reply);
     if (base.empty()) return;
     auto [it, inserted] = table.try_emplace(base, i);
     if (!inserted) {
