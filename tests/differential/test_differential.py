@@ -371,25 +371,28 @@ SORT_CRITERIA = ["ARRIVAL", "DATE", "SUBJECT", "FROM", "TO", "CC", "SIZE", "REVE
                  "SUBJECT DATE"]
 
 
-@pytest.mark.xfail(reason="SORT (RFC 5256/5957) is not implemented in Hadron yet", strict=False)
 def test_sort(pair):
     report = Report()
-    for crit in SORT_CRITERIA:
-        for search in ("ALL", "BODY lorem"):
+    for crit in SORT_CRITERIA + ["REVERSE FROM", "REVERSE DISPLAYTO ARRIVAL", "CC REVERSE SIZE"]:
+        for search in ("ALL", "BODY lorem", "UID 40:250 NOT SUBJECT re"):
             cmd = "SORT (%s) UTF-8 %s" % (crit, search)
             (du, dt), (hu, ht) = pair.both(cmd)
             report.check_status("*", cmd, dt, ht)
             report.check("sort", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
+    for cmd in ("UID SORT (DATE) UTF-8 ALL", "UID SORT (REVERSE SUBJECT) US-ASCII 5:90"):
+        (du, dt), (hu, ht) = pair.both(cmd)
+        report.check_status("*", cmd, dt, ht)
+        report.check("sort", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
     report.finish()
 
 
-@pytest.mark.xfail(reason="THREAD (RFC 5256) is not implemented in Hadron yet", strict=False)
 def test_thread(pair):
     report = Report()
     for algo in ("ORDEREDSUBJECT", "REFERENCES"):
-        for search in ("ALL", "SUBJECT re"):
-            cmd = "THREAD %s UTF-8 %s" % (algo, search)
-            (du, dt), (hu, ht) = pair.both(cmd)
-            report.check_status("*", cmd, dt, ht)
-            report.check("thread", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
+        for search in ("ALL", "SUBJECT re", "NOT SUBJECT re", "2:300"):
+            for verb in ("THREAD", "UID THREAD"):
+                cmd = "%s %s UTF-8 %s" % (verb, algo, search)
+                (du, dt), (hu, ht) = pair.both(cmd)
+                report.check_status("*", cmd, dt, ht)
+                report.check("thread", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
     report.finish()
