@@ -432,8 +432,7 @@ std::string MailboxView::Render(bool allow_expunge) {
   if (size() != reported_exists_) {
     absl::StrAppend(&out, "* ", size(), " EXISTS\r\n");
     reported_exists_ = size();
-  }
-  if (recent_count_ != reported_recent_) {
+    // RECENT goes with EXISTS (as Dovecot sends it); an EXPUNGE alone does not repeat it.
     absl::StrAppend(&out, "* ", recent_count_, " RECENT\r\n");
     reported_recent_ = recent_count_;
   }

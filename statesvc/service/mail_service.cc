@@ -95,4 +95,37 @@ grpc::Status MailService::Deliver(grpc::ServerContext*, const DeliverRequest* re
   return grpc::Status::OK;
 }
 
+grpc::Status MailService::SetFlags(grpc::ServerContext*, const SetFlagsRequest* req,
+                                   SetFlagsResponse* resp) {
+  auto account = store_->LookupAccount(req->account());
+  if (!account.ok()) return ToGrpc(account.status());
+  auto flags = ParseImapFlags(req->flags());
+  if (!flags.ok()) return ToGrpc(flags.status());
+  auto mailbox = store_->GetMailbox(account->id, req->mailbox().empty() ? "INBOX" : req->mailbox());
+  if (!mailbox.ok()) return ToGrpc(mailbox.status());
+  store::StoreOp op = req->op() == SetFlagsRequest::ADD      ? store::StoreOp::kAdd
+                      : req->op() == SetFlagsRequest::REMOVE ? store::StoreOp::kRemove
+                                                             : store::StoreOp::kReplace;
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  // The same path as an IMAP STORE, so sessions see it as another session's change.
+  auto r = store_->StoreFlags(account->id, mailbox->id, uids, op, *flags, 0);
+  if (!r.ok()) return ToGrpc(r.status());
+  for (const auto& m : r->updated) resp->add_changed(m.uid);
+  return grpc::Status::OK;
+}
+
+grpc::Status MailService::Expunge(grpc::ServerContext*, const ExpungeRequest* req,
+                                  ExpungeResponse* resp) {
+  auto account = store_->LookupAccount(req->account());
+  if (!account.ok()) return ToGrpc(account.status());
+  auto mailbox = store_->GetMailbox(account->id, req->mailbox().empty() ? "INBOX" : req->mailbox());
+  if (!mailbox.ok()) return ToGrpc(mailbox.status());
+  std::vector<uint32_t> uids(req->uids().begin(), req->uids().end());
+  auto r = store_->Expunge(account->id, mailbox->id, uids, /*restrict_to_uids=*/true,
+                           /*force=*/true);
+  if (!r.ok()) return ToGrpc(r.status());
+  for (uint32_t uid : r->expunged) resp->add_expunged(uid);
+  return grpc::Status::OK;
+}
+
 }  // namespace hadron::service

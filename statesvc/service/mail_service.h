@@ -25,6 +25,10 @@ class MailService final : public mail::v1::Mail::Service {
                              mail::v1::Empty*) override;
   grpc::Status Deliver(grpc::ServerContext*, const mail::v1::DeliverRequest*,
                        mail::v1::DeliverResponse*) override;
+  grpc::Status SetFlags(grpc::ServerContext*, const mail::v1::SetFlagsRequest*,
+                        mail::v1::SetFlagsResponse*) override;
+  grpc::Status Expunge(grpc::ServerContext*, const mail::v1::ExpungeRequest*,
+                       mail::v1::ExpungeResponse*) override;
 
  private:
   store::Store* store_;

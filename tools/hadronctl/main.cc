@@ -2,10 +2,13 @@
 #include <cstdio>
 #include <iostream>
 #include <iterator>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_split.h"
 #include "absl/flags/parse.h"
 #include "absl/flags/usage.h"
 #include "grpcpp/grpcpp.h"
@@ -31,7 +34,20 @@ constexpr char kUsage[] =
     "  account del NAME\n"
     "  mailbox list NAME\n"
     "  mailbox create NAME MAILBOX\n"
-    "  deliver NAME [--mailbox M] < message.eml";
+    "  deliver NAME [--mailbox M] < message.eml\n"
+    "  flags add|remove|set NAME UID[,UID...] [FLAG...] [--mailbox M]\n"
+    "  expunge NAME UID[,UID...] [--mailbox M]";
+
+// "1,5,7" -> {1, 5, 7}; nullopt on anything else.
+std::optional<std::vector<uint32_t>> ParseUids(const std::string& text) {
+  std::vector<uint32_t> out;
+  for (absl::string_view part : absl::StrSplit(text, ',')) {
+    uint32_t v = 0;
+    if (!absl::SimpleAtoi(part, &v) || v == 0) return std::nullopt;
+    out.push_back(v);
+  }
+  return out;
+}
 
 int Usage(const std::string& why) {
   std::fprintf(stderr, "hadronctl: %s\n%s\n", why.c_str(), kUsage);
@@ -152,6 +168,37 @@ int main(int argc, char** argv) {
     grpc::Status s = mail->Deliver(Context().get(), req, &resp);
     if (!s.ok()) return RpcError(s);
     std::printf("%u\n", resp.uid());
+    return 0;
+  }
+  if (cmd == "flags" && (sub == "add" || sub == "remove" || sub == "set")) {
+    if (args.size() < 4) return Usage("flags " + sub + " takes NAME UIDS [FLAG...]");
+    auto uids = ParseUids(args[3]);
+    if (!uids) return Usage("bad UID list " + args[3]);
+    mv::SetFlagsRequest req;
+    req.set_account(args[2]);
+    req.set_mailbox(absl::GetFlag(FLAGS_mailbox));
+    req.set_op(sub == "add" ? mv::SetFlagsRequest::ADD
+                            : sub == "remove" ? mv::SetFlagsRequest::REMOVE : mv::SetFlagsRequest::REPLACE);
+    for (uint32_t u : *uids) req.add_uids(u);
+    for (size_t i = 4; i < args.size(); ++i) req.add_flags(args[i]);
+    mv::SetFlagsResponse resp;
+    grpc::Status s = mail->SetFlags(Context().get(), req, &resp);
+    if (!s.ok()) return RpcError(s);
+    std::printf("%d message(s) changed\n", resp.changed_size());
+    return 0;
+  }
+  if (cmd == "expunge") {
+    if (args.size() != 3) return Usage("expunge takes NAME UIDS");
+    auto uids = ParseUids(args[2]);
+    if (!uids) return Usage("bad UID list " + args[2]);
+    mv::ExpungeRequest req;
+    req.set_account(args[1]);
+    req.set_mailbox(absl::GetFlag(FLAGS_mailbox));
+    for (uint32_t u : *uids) req.add_uids(u);
+    mv::ExpungeResponse resp;
+    grpc::Status s = mail->Expunge(Context().get(), req, &resp);
+    if (!s.ok()) return RpcError(s);
+    std::printf("%d message(s) expunged\n", resp.expunged_size());
     return 0;
   }
   return Usage("unknown command " + cmd);
