@@ -110,11 +110,6 @@ const std::string* FindParam(const Params& params, std::string_view name) {
   return nullptr;
 }
 
-bool EncodingIsIdentity(const Part& p) {
-  return !p.encoding || EqualsIgnoreCase(*p.encoding, "7bit") ||
-         EqualsIgnoreCase(*p.encoding, "8bit") || EqualsIgnoreCase(*p.encoding, "binary");
-}
-
 class Parser {
  public:
   explicit Parser(std::string_view raw) : raw_(raw) {}
@@ -157,9 +152,13 @@ class Parser {
       p->message_rfc822 = true;
     }
 
+    // Where the part may end at the earliest: after its close-delimiter line (Dovecot keeps that
+    // line's break in the part even when a boundary line follows at once).
+    size_t min_end = start;
     if (!stopped_in_header) {
       const std::string* boundary = p->multipart ? FindParam(p->params, "boundary") : nullptr;
-      if (p->multipart && boundary != nullptr && !boundary->empty() && depth < kMaxDepth) {
+      // An empty boundary is a boundary too: "--" lines (as Dovecot).
+      if (p->multipart && boundary != nullptr && depth < kMaxDepth) {
         bool digest = p->subtype && EqualsIgnoreCase(*p->subtype, "digest");
         boundaries_.push_back(*boundary);
         int mine = static_cast<int>(boundaries_.size()) - 1;
@@ -170,8 +169,13 @@ class Parser {
           p->children.push_back(std::move(child));
         }
         boundaries_.pop_back();
-        if (stop.index == mine) stop = Scan(LineEnd(raw_, stop.line));  // epilogue
-      } else if (p->message_rfc822 && depth < kMaxDepth && EncodingIsIdentity(*p)) {
+        if (stop.index == mine) {
+          min_end = LineEnd(raw_, stop.line);
+          stop = Scan(min_end);  // epilogue
+        }
+      } else if (p->message_rfc822 && depth < kMaxDepth) {
+        // Dovecot parses the body of message/rfc822 as a message whatever its transfer
+        // encoding (base64 text becomes a header without a blank line).
         Part child;
         stop = ParsePart(&child, body_start, depth + 1, false);
         p->children.push_back(std::move(child));
@@ -186,7 +190,7 @@ class Parser {
       if (end > start && raw_[end - 1] == '\n') --end;
       if (end > start && raw_[end - 1] == '\r') --end;
     }
-    end = std::max(end, start);
+    end = std::max(end, min_end);
     header_end = std::min(header_end, end);
     body_start = std::min(body_start, end);
     p->header_size = header_end - start;
@@ -452,6 +456,50 @@ std::string HeaderFields(std::string_view header, const std::vector<std::string>
   return out;
 }
 
+// HEADER.FIELDS.NOT, and HEADER.FIELDS of an encapsulated message, as Dovecot serves them: its
+// header filter stream over the raw header. Every line is a field (a line without a colon is
+// named by the whole line, a continuation line at the start has an empty name) with its
+// continuation lines, copied as stored; the blank line is added back only when the header had
+// one, or when it is empty. (HEADER.FIELDS of the message itself comes from Dovecot's cache: see HeaderFields.)
+std::string HeaderFieldsFilter(std::string_view header, const std::vector<std::string>& fields,
+                               bool exclude) {
+  std::string out;
+  size_t pos = 0;
+  bool eoh = false;
+  auto line_end = [&](size_t from) {
+    size_t nl = header.find('\n', from);
+    return nl == std::string_view::npos ? header.size() : nl + 1;
+  };
+  while (pos < header.size()) {
+    size_t next = line_end(pos);
+    std::string_view line = header.substr(pos, next - pos);
+    if (line == "\r\n" || line == "\n") {
+      eoh = true;
+      break;
+    }
+    size_t end = next;
+    while (end < header.size() && (header[end] == ' ' || header[end] == '\t')) end = line_end(end);
+    std::string_view raw = header.substr(pos, end - pos);
+    pos = end;
+    std::string_view name;
+    if (line[0] != ' ' && line[0] != '\t') {
+      size_t colon = line.find(':');
+      name = colon == std::string_view::npos ? line : line.substr(0, colon);
+      while (!name.empty() && (name.back() == '\n' || name.back() == '\r' || name.back() == ' ' ||
+                               name.back() == '\t')) {
+        name.remove_suffix(1);
+      }
+    }
+    bool match = !name.empty() &&
+                 std::any_of(fields.begin(), fields.end(),
+                             [&](const std::string& n) { return EqualsIgnoreCase(n, name); });
+    if (match != exclude) out.append(raw);
+  }
+  // An empty header (a message/rfc822 part with an empty body) gets the blank line too.
+  if (eoh || header.empty()) out.append("\r\n");
+  return out;
+}
+
 }  // namespace
 
 MessageStructure ParseMessage(std::string_view raw) {
@@ -510,9 +558,10 @@ std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
     case SectionKind::kText:
       return std::string(Slice(raw, message->body_offset, message->body_size));
     case SectionKind::kHeaderFields:
+      if (!section.part.empty()) return HeaderFieldsFilter(header, section.fields, false);
       return HeaderFields(header, section.fields, false);
     case SectionKind::kHeaderFieldsNot:
-      return HeaderFields(header, section.fields, true);
+      return HeaderFieldsFilter(header, section.fields, true);
     case SectionKind::kMime:
       return "";  // BODY[MIME] without a part number is not valid IMAP
   }

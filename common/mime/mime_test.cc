@@ -449,5 +449,32 @@ TEST(MimeSearchTest, TextsPerPartDecodedAndConverted) {
   EXPECT_EQ(all[2], "CONTENT-TYPE: APPLICATION/OCTET-STREAM\r\n\r\n");
 }
 
+TEST(MimeTest, BoundaryEdgesLikeDovecot) {
+  // An empty boundary: "--" lines delimit, "----" closes.
+  constexpr std::string_view empty =
+      "Content-Type: multipart/alternative; boundary=\"\"\r\n\r\n--\r\n\r\nx\r\n----\r\n";
+  EXPECT_EQ(Get(empty, {1}, SectionKind::kAll), "x");
+  EXPECT_EQ(Get(empty, {1}, SectionKind::kMime), "\r\n");
+  // The line break of a close-delimiter stays in the part when a boundary line follows at once.
+  constexpr std::string_view nested =
+      "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: multipart/mixed; "
+      "boundary=ab\r\n\r\n--ab\r\n\r\ninner\r\n--ab--\r\n--a\r\n\r\nouter\r\n--a--\r\n";
+  EXPECT_EQ(Get(nested, {1}, SectionKind::kAll), "--ab\r\n\r\ninner\r\n--ab--\r\n");
+  EXPECT_EQ(Get(nested, {2}, SectionKind::kAll), "outer");
+  // message/rfc822 is parsed as a message whatever its transfer encoding.
+  constexpr std::string_view b64 =
+      "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3Vi\r\n";
+  EXPECT_EQ(Get(b64, {1}, SectionKind::kHeader), "U3Vi\r\n");
+  EXPECT_EQ(Get(b64, {1}, SectionKind::kHeaderFields, {"Subject"}), "");
+}
+
+TEST(MimeTest, HeaderFieldsNotKeepsOddLines) {
+  EXPECT_EQ(Get("Subject: header only", {}, SectionKind::kHeaderFieldsNot, {"From"}),
+            "Subject: header only");
+  EXPECT_EQ(Get(" folded first\r\nSubject: s\r\nNo colon\r\n\tmore\r\nFrom: a@b\r\n\r\nx\r\n", {},
+                SectionKind::kHeaderFieldsNot, {"from"}),
+            " folded first\r\nSubject: s\r\nNo colon\r\n\tmore\r\n\r\n");
+}
+
 }  // namespace
 }  // namespace hadron::mime

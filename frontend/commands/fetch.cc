@@ -113,6 +113,10 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         std::string_view view = data;
         if (a.partial_offset) {
           size_t off = std::min<size_t>(*a.partial_offset, view.size());
+          // Like Dovecot (message_skip_virtual + its CRLF stream): when the start falls right
+          // after a CR, the next byte is taken for that CR's LF and skipped, even when the CR
+          // is a bare one.
+          if (off > 0 && off < view.size() && view[off - 1] == '\r' && view[off] != '\n') ++off;
           view = view.substr(off, a.partial_length);
         }
         std::string item = absl::StrCat(a.ResponseName(), " ");
