@@ -20,6 +20,9 @@ struct Stop {
   size_t line = 0;   // start of the boundary line, or raw.size()
   int index = -1;    // index into the boundary stack, -1 at end of input
   bool close = false;
+  // Found while a part was still in its header: that part's header ends before the line
+  // break, but the line break stays in the enclosing parts (as Dovecot).
+  bool in_header = false;
 };
 
 size_t LineEnd(std::string_view raw, size_t pos) {
@@ -126,6 +129,7 @@ class Parser {
       Stop s;
       if (MatchBoundary(pos, &s)) {
         stop = s;
+        stop.in_header = pos > start;
         stopped_in_header = true;
         header_end = body_start = pos;
         break;
@@ -186,7 +190,7 @@ class Parser {
 
     // The line break before a boundary line belongs to the boundary.
     size_t end = stop.line;
-    if (stop.index >= 0) {
+    if (stop.index >= 0 && (!stop.in_header || stopped_in_header)) {
       if (end > start && raw_[end - 1] == '\n') --end;
       if (end > start && raw_[end - 1] == '\r') --end;
     }

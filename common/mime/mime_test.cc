@@ -461,6 +461,13 @@ TEST(MimeTest, BoundaryEdgesLikeDovecot) {
       "boundary=ab\r\n\r\n--ab\r\n\r\ninner\r\n--ab--\r\n--a\r\n\r\nouter\r\n--a--\r\n";
   EXPECT_EQ(Get(nested, {1}, SectionKind::kAll), "--ab\r\n\r\ninner\r\n--ab--\r\n");
   EXPECT_EQ(Get(nested, {2}, SectionKind::kAll), "outer");
+  // A boundary inside a part's header: that header ends before the line break, the enclosing
+  // part keeps it.
+  constexpr std::string_view in_header =
+      "Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\nContent-Type: multipart/mixed; "
+      "boundary=b\r\n\r\n--b\r\nand \r\n--a\r\n\r\nz\r\n--a--\r\n";
+  EXPECT_EQ(Get(in_header, {1, 1}, SectionKind::kMime), "and ");
+  EXPECT_EQ(Get(in_header, {1}, SectionKind::kAll), "--b\r\nand \r\n");
   // message/rfc822 is parsed as a message whatever its transfer encoding.
   constexpr std::string_view b64 =
       "Content-Type: message/rfc822\r\nContent-Transfer-Encoding: base64\r\n\r\nU3Vi\r\n";

@@ -12,8 +12,6 @@ FETCH item as the server names it, or the SEARCH command.
 """
 
 OPEN = [
-    # test_sections
-    ("sections", "py_msg_38", "BODY[1]", "part body 462 (Dovecot) vs 460 bytes: boundary edge case"),
     # test_binary
     ("binary", "gen044", "BINARY.SIZE[2]", "BINARY.SIZE of a message/rfc822 part: 4059 vs 4072"),
     ("binary", "gen047", "BINARY.SIZE[1]", "BINARY.SIZE of a message/rfc822 part: 688 vs 822"),
