@@ -1,5 +1,6 @@
 // BINARY[section] (RFC 3516): a part's body with its Content-Transfer-Encoding undone.
 #include <algorithm>
+#include <cstdint>
 #include <string>
 
 #include "absl/status/status.h"
@@ -227,10 +228,18 @@ class BinaryBuilder {
     copy_start_ = header_end;
     uint64_t part_end = p.body_offset + p.body_size;
     if (!p.children.empty()) {
+      // Nothing of a child reaches past its parent (an empty message/rfc822 body whose
+      // encapsulated message starts after the boundary's line break).
+      uint64_t saved_limit = limit_;
+      limit_ = std::min(limit_, part_end);
       for (const Part& c : p.children) {
         absl::Status st = Add(c, true);
-        if (!st.ok()) return st;
+        if (!st.ok()) {
+          limit_ = saved_limit;
+          return st;
+        }
       }
+      limit_ = saved_limit;
       CopyTo(part_end);
       copy_start_ = part_end;
       return absl::OkStatus();
@@ -267,6 +276,7 @@ class BinaryBuilder {
 
  private:
   void CopyTo(uint64_t end) {
+    end = std::min(end, limit_);
     if (end > copy_start_) out_.append(SliceOf(raw_, copy_start_, end - copy_start_));
     copy_start_ = std::max(copy_start_, end);
   }
@@ -274,6 +284,7 @@ class BinaryBuilder {
   std::string_view raw_;
   std::string out_;
   uint64_t copy_start_ = 0;
+  uint64_t limit_ = UINT64_MAX;
   bool converted_ = false;
   absl::Status data_error_;
 };

@@ -483,5 +483,18 @@ TEST(MimeTest, HeaderFieldsNotKeepsOddLines) {
             " folded first\r\nSubject: s\r\nNo colon\r\n\tmore\r\n\r\n");
 }
 
+TEST(MimeTest, BinaryOfEmptyEncapsulatedMessage) {
+  // The encapsulated message of an empty message/rfc822 body starts after the boundary's line
+  // break; none of it belongs to BINARY[1].
+  constexpr std::string_view raw =
+      "Content-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\nContent-Type: message/rfc822\r\n"
+      "\r\n--x--\r\n";
+  MessageStructure msg = ParseMessage(raw);
+  auto bin = ExtractBinary(raw, msg, {1});
+  ASSERT_TRUE(bin.ok());
+  EXPECT_EQ(bin->data, "");
+  EXPECT_EQ(*BinarySize(raw, msg, {1}), 0u);
+}
+
 }  // namespace
 }  // namespace hadron::mime

@@ -18,6 +18,7 @@ class Difference:
     item: str
     dovecot: bytes
     hadron: bytes
+    context: dict = None  # what the test knew besides the two answers (see its users)
 
     def __str__(self):
         # Show the neighbourhood of the first differing byte.
@@ -48,7 +49,27 @@ def _dovecot_disconnects_on_bad_base64(d):
     return d.dovecot == b"* <connection closed by the server>" and d.hadron.startswith(b"NO [PARSE]")
 
 
+def _dovecot_binary_size_not_its_binary(d):
+    # RFC 3516 4.2: BINARY.SIZE is "the decoded size of the section (i.e., the size to expect
+    # in response to the corresponding FETCH BINARY request)". For some message/rfc822 parts and
+    # the leaves inside them Dovecot 2.3 reports a size that is not the length of its own
+    # BINARY[part] answer (seen on gen044/047/061/089/157/167/273 and bad24; the sizes come from
+    # Dovecot's cached binary.parts record, index-mail-binary.c; the exact cause is not pinned
+    # down). Hadron answers the length of BINARY[part], which the suite compared byte for byte
+    # with Dovecot's just before.
+    n = (d.context or {}).get("dovecot_binary_length")
+    if d.kind != "fetch" or not d.item.startswith("BINARY.SIZE[") or n is None:
+        return False
+    try:
+        return int(d.hadron) == n and int(d.dovecot) != n
+    except ValueError:
+        return False
+
+
 INTENTIONAL = [
+    ("dovecot-binary-size-not-its-binary", "RFC 3516 4.2: BINARY.SIZE is the size of the "
+     "corresponding BINARY answer; Dovecot's differs from the length of its own BINARY[part] "
+     "for some message/rfc822 parts, Hadron's equals it.", _dovecot_binary_size_not_its_binary),
     ("dovecot-disconnect-bad-base64", "RFC 3501 7.1, RFC 3516 4.3: every command gets a tagged "
      "answer; Dovecot drops the connection on base64 that ends prematurely, Hadron answers "
      "NO [PARSE].", _dovecot_disconnects_on_bad_base64),

@@ -12,18 +12,6 @@ FETCH item as the server names it, or the SEARCH command.
 """
 
 OPEN = [
-    # test_binary
-    ("binary", "gen044", "BINARY.SIZE[2]", "BINARY.SIZE of a message/rfc822 part: 4059 vs 4072"),
-    ("binary", "gen047", "BINARY.SIZE[1]", "BINARY.SIZE of a message/rfc822 part: 688 vs 822"),
-    ("binary", "gen047", "BINARY.SIZE[1.1]", "BINARY.SIZE of a nested part: 115 vs 249"),
-    ("binary", "gen061", "BINARY.SIZE[1.2]", "BINARY.SIZE of a message/rfc822 part: 2623 vs 2720"),
-    ("binary", "gen089", "BINARY.SIZE[1.2.1.2]", "BINARY.SIZE of a nested rfc822 part: 2616 vs 2686"),
-    ("binary", "gen157", "BINARY.SIZE[1]", "BINARY.SIZE of a message/rfc822 part: 680 vs 697"),
-    ("binary", "gen167", "BINARY.SIZE[1]", "BINARY.SIZE of a message/rfc822 part: 1568 vs 1869"),
-    ("binary", "gen273", "BINARY.SIZE[1]", "BINARY.SIZE of a message/rfc822 part: 2564 vs 2700"),
-    ("binary", "bad24", "BINARY.SIZE[1]", "base64 message/rfc822: 0 vs 34"),
-    ("binary", "bad29", "BINARY[1]", "Dovecot returns empty, Hadron CRLF"),
-    ("binary", "bad29", "BINARY.SIZE[1]", "0 vs 2"),
 ]
 
 _INDEX = {(t, m, i): desc for t, m, i, desc in OPEN}

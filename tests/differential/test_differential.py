@@ -147,11 +147,11 @@ class Report:
         self.open_seen = set()
         self.compared = 0
 
-    def check(self, kind, message, item, dovecot, hadron):
+    def check(self, kind, message, item, dovecot, hadron, context=None):
         self.compared += 1
         if dovecot == hadron:
             return
-        d = Difference(kind, message, item, dovecot, hadron)
+        d = Difference(kind, message, item, dovecot, hadron, context or {})
         why = explain(d)
         if why:
             self.explained[why] = self.explained.get(why, 0) + 1
@@ -207,7 +207,7 @@ def _open_differences_summary(request):
     yield
 
 
-def compare_fetch(pair, report, seqset, items, name_of):
+def compare_fetch(pair, report, seqset, items, name_of, context=None):
     (du, dt), (hu, ht) = pair.both("FETCH %s (%s)" % (seqset, items))
     if du == [DISCONNECTED]:
         name = name_of(int(seqset)) if seqset.isdigit() else name_of(None)
@@ -219,7 +219,7 @@ def compare_fetch(pair, report, seqset, items, name_of):
         di, hi = dm.get(seq, {}), hm.get(seq, {})
         for key in sorted(set(di) | set(hi)):
             report.check("fetch", name_of(seq), key.decode(errors="replace"),
-                         di.get(key, b"<missing>"), hi.get(key, b"<missing>"))
+                         di.get(key, b"<missing>"), hi.get(key, b"<missing>"), context)
     return dm
 
 
@@ -325,9 +325,17 @@ def test_binary(pair, structures):
     for seq, bs in sorted(structures[1].items()):
         leaves = [num for num, multi, _ in parts_of(bs) if not multi]
         for num in leaves:
+            # Dovecot's own BINARY[num] length goes with the BINARY.SIZE comparison (see
+            # intentional_differences.py: dovecot-binary-size-not-its-binary).
+            context = {}
             for item in ("BINARY.PEEK[%s]" % num, "BINARY.SIZE[%s]" % num,
                          "BINARY.PEEK[%s]<3.17>" % num):
-                compare_fetch(pair, report, str(seq), item, lambda s, q=seq: _name(q))
+                dm = compare_fetch(pair, report, str(seq), item, lambda s, q=seq: _name(q),
+                                   context)
+                value = dm.get(seq, {}).get(("BINARY[%s]" % num).encode())
+                m = re.match(rb"~?\{(\d+)\}\r\n", value or b"")
+                if item.startswith("BINARY.PEEK[") and not item.endswith(">") and m:
+                    context = {"dovecot_binary_length": int(m.group(1))}
     report.finish()
 
 
