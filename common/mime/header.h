@@ -37,4 +37,8 @@ std::string ParseQuoted(std::string_view s, size_t* pos);
 // Dovecot's rfc2231_parse(): plain parameters first, then merged ones.
 Params ParseParams(std::string_view s, size_t* pos);
 
+// Transfer decoders as Dovecot's message decoder applies them (lenient: bad input is skipped).
+std::string DecodeQuotedPrintable(std::string_view in, bool q_encoding);
+std::string DecodeBase64Lenient(std::string_view in);
+
 }  // namespace hadron::mime::internal

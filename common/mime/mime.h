@@ -164,4 +164,10 @@ std::vector<std::string> SearchTexts(std::string_view raw, const MessageStructur
 // accordingly; storing the normalized form makes our sizes and sections match.
 std::string NormalizeLineEndings(std::string_view raw);
 
+// FETCH PREVIEW (RFC 8970) as Dovecot 2.3 computes it: the first text/* leaf (text/plain
+// preferred inside multipart/alternative; message/rfc822 is not entered), decoded to UTF-8, HTML
+// turned into text, lines starting with '>' left out (used, prefixed '>', only when nothing else
+// remains), whitespace runs collapsed to one space, at most 200 characters. "" when no text.
+std::string Preview(std::string_view raw, const MessageStructure& msg);
+
 }  // namespace hadron::mime

@@ -13,6 +13,8 @@
 namespace hadron::mime {
 namespace {
 
+using internal::DecodeBase64Lenient;
+using internal::DecodeQuotedPrintable;
 using internal::EqualsIgnoreCase;
 
 int HexValue(char c) {
@@ -22,45 +24,6 @@ int HexValue(char c) {
   return -1;
 }
 
-std::string DecodeQuotedPrintable(std::string_view in, bool q_encoding) {
-  std::string out;
-  out.reserve(in.size());
-  for (size_t i = 0; i < in.size(); ++i) {
-    char c = in[i];
-    if (q_encoding && c == '_') {
-      out.push_back(' ');
-    } else if (c == '=') {
-      if (i + 2 < in.size() + 0 && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
-        out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
-        i += 2;
-      } else if (i + 1 < in.size() && (in[i + 1] == '\r' || in[i + 1] == '\n')) {
-        // Soft line break.
-        ++i;
-        if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
-      } else {
-        out.push_back(c);
-      }
-    } else {
-      out.push_back(c);
-    }
-  }
-  return out;
-}
-
-std::string DecodeBase64Lenient(std::string_view in) {
-  std::string clean;
-  clean.reserve(in.size());
-  for (char c : in) {
-    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/') {
-      clean.push_back(c);
-    }
-  }
-  if (clean.size() % 4 == 1) clean.pop_back();  // a lone sextet carries no whole byte
-  while (clean.size() % 4 != 0) clean.push_back('=');
-  std::string out;
-  if (!absl::Base64Unescape(clean, &out)) return "";
-  return out;
-}
 
 // One encoded-word at `s` ("=?cs?e?text?="); sets *len and returns the decoded text.
 std::optional<std::string> DecodeWord(std::string_view s, size_t* len) {
@@ -186,6 +149,50 @@ void CollectSearchTexts(std::string_view raw, const Part& p, bool with_headers, 
 }
 
 }  // namespace
+
+namespace internal {
+
+std::string DecodeQuotedPrintable(std::string_view in, bool q_encoding) {
+  std::string out;
+  out.reserve(in.size());
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (q_encoding && c == '_') {
+      out.push_back(' ');
+    } else if (c == '=') {
+      if (i + 2 < in.size() + 0 && HexValue(in[i + 1]) >= 0 && HexValue(in[i + 2]) >= 0) {
+        out.push_back(static_cast<char>(HexValue(in[i + 1]) * 16 + HexValue(in[i + 2])));
+        i += 2;
+      } else if (i + 1 < in.size() && (in[i + 1] == '\r' || in[i + 1] == '\n')) {
+        // Soft line break.
+        ++i;
+        if (in[i] == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+      } else {
+        out.push_back(c);
+      }
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+std::string DecodeBase64Lenient(std::string_view in) {
+  std::string clean;
+  clean.reserve(in.size());
+  for (char c : in) {
+    if (absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '/') {
+      clean.push_back(c);
+    }
+  }
+  if (clean.size() % 4 == 1) clean.pop_back();  // a lone sextet carries no whole byte
+  while (clean.size() % 4 != 0) clean.push_back('=');
+  std::string out;
+  if (!absl::Base64Unescape(clean, &out)) return "";
+  return out;
+}
+
+}  // namespace internal
 
 std::vector<std::string> SearchHeaderValues(std::string_view raw, std::string_view field,
                                             HeaderSearch mode) {
