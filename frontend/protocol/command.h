@@ -31,8 +31,10 @@ struct FetchAtt {
     kBinary,       // BINARY[...] and BINARY.PEEK[...] (RFC 3516); section is kAll, part = path
     kBinarySize,   // BINARY.SIZE[...]
     kModSeq,
+    kPreview,  // PREVIEW and PREVIEW (LAZY) (RFC 8970)
   };
   Kind kind = Kind::kFlags;
+  bool lazy = false;           // PREVIEW (LAZY)
   bool peek = false;           // BODY.PEEK / BINARY.PEEK
   std::vector<uint32_t> part;  // section part path, e.g. {1, 2} for BODY[1.2.TEXT]
   enum class Section { kAll, kHeader, kHeaderFields, kHeaderFieldsNot, kText, kMime };

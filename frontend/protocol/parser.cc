@@ -354,6 +354,11 @@ class Parser {
         return att;
       }
     }
+    if (name == "PREVIEW") {
+      att.kind = K::kPreview;
+      PARSE_RETURN_IF_ERROR(PreviewModifiers(att));
+      return att;
+    }
     if (name == "BODY" && !PeekIs('[')) {
       att.kind = K::kBody;
       return att;
@@ -377,6 +382,33 @@ class Parser {
     }
     if (name.empty()) return Bad("Invalid FETCH attribute");
     return Bad(absl::StrCat("Unknown FETCH attribute ", name));
+  }
+
+  // RFC 8970: [SP "(" preview-mod *(SP preview-mod) ")"], preview-mod = "LAZY". A following
+  // "(CHANGEDSINCE ..." / "(VANISHED" list belongs to FETCH, not to PREVIEW.
+  Status PreviewModifiers(FetchAtt& att) {
+    if (pos_ + 1 >= s_.size() || s_[pos_] != ' ' || s_[pos_ + 1] != '(') return absl::OkStatus();
+    size_t save = pos_;
+    pos_ += 2;
+    std::string first = ToUpper(Span(IsAtomChar));
+    if (first == "CHANGEDSINCE" || first == "VANISHED") {
+      pos_ = save;
+      return absl::OkStatus();
+    }
+    pos_ = save + 2;
+    while (true) {
+      std::string mod = ToUpper(Span(IsAtomChar));
+      if (mod.empty()) return Bad("Invalid PREVIEW modifier");
+      if (mod != "LAZY") {
+        return Bad(absl::StrCat("'", mod, "' is not a supported PREVIEW modifier"));
+      }
+      att.lazy = true;
+      if (PeekIs(')')) {
+        ++pos_;
+        return absl::OkStatus();
+      }
+      PARSE_RETURN_IF_ERROR(Sp());
+    }
   }
 
   // section-part = nz-number *("." nz-number). Stops before ".TEXT" etc. when allow_text.

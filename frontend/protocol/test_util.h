@@ -95,7 +95,8 @@ inline std::string Describe(const Command& c) {
       absl::StrAppend(&out, " set=", FormatSequenceSet(a.set), " atts=");
       for (size_t i = 0; i < a.atts.size(); ++i) {
         const FetchAtt& f = a.atts[i];
-        absl::StrAppend(&out, i ? "," : "", f.ResponseName(), f.peek ? "/peek" : "");
+        absl::StrAppend(&out, i ? "," : "", f.ResponseName(), f.peek ? "/peek" : "",
+                        f.lazy ? "/lazy" : "");
         if (f.partial_offset) absl::StrAppend(&out, "/len", f.partial_length);
       }
       if (a.changed_since) absl::StrAppend(&out, " changedsince=", a.changed_since);
