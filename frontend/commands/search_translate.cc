@@ -105,6 +105,7 @@ void Translate(const MailboxView& view, const imap::SearchKey& k, PK* out) {
       out->set_kind(PK::HEADER);
       out->set_header_name(k.header);
       out->set_value(k.value);
+      out->set_literal_header(true);
       break;
     case K::kBody: out->set_kind(PK::BODY); out->set_value(k.value); break;
     case K::kText: out->set_kind(PK::TEXT); out->set_value(k.value); break;

@@ -21,6 +21,7 @@ absl::StatusOr<store::SearchKey> KeyFromProto(const state::v1::SearchKey& key, i
   for (const auto& r : key.uids()) out.uids.emplace_back(r.first(), r.last());
   out.flag = key.flag();
   out.header_name = key.header_name();
+  out.literal_header = key.literal_header();
   out.value = key.value();
   out.date = key.date();
   out.size = key.size();

@@ -163,14 +163,18 @@ absl::StatusOr<bool> Matches(const SearchKey& key, Candidate& c, int depth) {
       // RFC 2047 decoded and compared in Dovecot's normalized (decomposed titlecase) form.
       // FROM/TO/CC/BCC arrive as HEADER From/To/Cc/Bcc and SUBJECT as HEADER Subject; they
       // compare as Dovecot's FROM (the address list re-printed) and SUBJECT (blanks
-      // compressed). (HEADER FROM x therefore compares like FROM x: the request does not say
-      // which key the client used.)
+      // compressed). A client's own HEADER key arrives with literal_header and is compared
+      // plainly.
       ASSIGN_OR_RETURN(std::string_view raw, c.Raw());
       mime::HeaderSearch mode = mime::HeaderSearch::kPlain;
-      for (std::string_view a : {"From", "To", "Cc", "Bcc"}) {
-        if (EqualsIgnoreCase(key.header_name, a)) mode = mime::HeaderSearch::kAddress;
+      if (!key.literal_header) {
+        for (std::string_view a : {"From", "To", "Cc", "Bcc"}) {
+          if (EqualsIgnoreCase(key.header_name, a)) mode = mime::HeaderSearch::kAddress;
+        }
+        if (EqualsIgnoreCase(key.header_name, "Subject")) {
+          mode = mime::HeaderSearch::kCompressLwsp;
+        }
       }
-      if (EqualsIgnoreCase(key.header_name, "Subject")) mode = mime::HeaderSearch::kCompressLwsp;
       std::vector<std::string> values = mime::SearchHeaderValues(raw, key.header_name, mode);
       if (key.value.empty()) return !values.empty();
       std::string needle = mime::SearchNormalize(key.value);

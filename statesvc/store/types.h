@@ -137,6 +137,7 @@ struct SearchKey {
   std::vector<std::pair<uint32_t, uint32_t>> uids;  // inclusive ranges
   uint32_t flag = 0;
   std::string header_name;
+  bool literal_header = false;  // HEADER as written (see state.proto)
   std::string value;
   int64_t date = 0;  // days since 1970-01-01
   uint64_t size = 0;

@@ -347,7 +347,8 @@ SEARCH_KEYS = [
     "TO ärger", "BODY ïpsum", "TEXT \"dolor sit\"", "SENTBEFORE 1-Jan-2000",
     "SENTSINCE 1-Jan-2010", "SENTON 14-Mar-1995", "LARGER 3000", "SMALLER 500",
     "OR SUBJECT budget BODY naïve", "NOT BODY lorem", "SUBJECT \"\"", "BODY résumé",
-    "TEXT résumé", "HEADER Content-Type multipart", "FROM \"O'Brien\"", "FROM \"Smith\"",
+    "TEXT résumé", "HEADER Content-Type multipart", "FROM \"O'Brien\"", "HEADER FROM \"O'Brien\"", "HEADER Subject \"Re:\"",
+    "FROM \"Smith\"",
     "SUBJECT status", "BODY html", "TEXT pgp",
 ]
 
