@@ -23,30 +23,66 @@ constexpr Entity kEntities[] = {
 #include "common/mime/html_entities.inc"
 };
 
-bool IsTextPlain(const Part& p) {
-  if (p.multipart || p.message_rfc822) return false;
-  return !p.type || (EqualsIgnoreCase(*p.type, "text") && p.subtype &&
-                     EqualsIgnoreCase(*p.subtype, "plain"));
+// Dovecot's decoder sees no content type for a part without a Content-Type header and then
+// reads the body as text/plain; that includes a multipart/digest child (our structure says
+// message/rfc822 there), whose body, the encapsulated message with its header, becomes the text.
+// "text" without "/subtype" is no text.
+bool HasContentTypeHeader(std::string_view raw, const Part& p) {
+  if (p.header_offset > raw.size() || p.header_size > raw.size() - p.header_offset) return false;
+  for (const auto& f : internal::SplitHeader(raw.substr(p.header_offset, p.header_size))) {
+    if (EqualsIgnoreCase(f.name, "Content-Type")) return true;
+  }
+  return false;
 }
 
-bool IsText(const Part& p) {
-  if (p.multipart || p.message_rfc822) return false;
-  return !p.type || EqualsIgnoreCase(*p.type, "text");
+bool IsText(std::string_view raw, const Part& p) {
+  if (p.multipart) return false;
+  if (!p.type) return true;
+  if (p.message_rfc822) return !HasContentTypeHeader(raw, p);
+  return EqualsIgnoreCase(*p.type, "text") && p.subtype && !p.subtype->empty();
 }
 
-const Part* ChoosePart(const Part& p, int depth) {
+bool IsTextPlain(std::string_view raw, const Part& p) {
+  if (!IsText(raw, p)) return false;
+  return !p.type || p.message_rfc822 || EqualsIgnoreCase(*p.subtype, "plain");
+}
+
+const Part* ChoosePart(std::string_view raw, const Part& p, int depth) {
   if (depth > kMaxDepth) return nullptr;
-  if (p.message_rfc822) return nullptr;
-  if (!p.multipart) return IsText(p) ? &p : nullptr;
+  if (!p.multipart) return IsText(raw, p) ? &p : nullptr;
   if (p.subtype && EqualsIgnoreCase(*p.subtype, "alternative")) {
     for (const Part& c : p.children) {
-      if (IsTextPlain(c)) return &c;
+      if (IsTextPlain(raw, c)) return &c;
     }
   }
   for (const Part& c : p.children) {
-    if (const Part* r = ChoosePart(c, depth + 1)) return r;
+    if (const Part* r = ChoosePart(raw, c, depth + 1)) return r;
   }
   return nullptr;
+}
+
+// Dovecot's quoted-printable decoder drops blanks at the end of a line, so "= " before a line
+// break is still a soft line break.
+std::string StripLineEndBlanks(std::string_view in) {
+  std::string out;
+  out.reserve(in.size());
+  size_t blanks = 0;  // pending blanks not yet copied
+  size_t start = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    char c = in[i];
+    if (c == ' ' || c == '\t') {
+      if (blanks == 0) start = i;
+      ++blanks;
+      continue;
+    }
+    if (blanks > 0) {
+      bool line_end = c == '\n' || (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n');
+      if (!line_end) out.append(in.substr(start, blanks));
+      blanks = 0;
+    }
+    out.push_back(c);
+  }
+  return out;  // blanks at the very end are dropped too
 }
 
 bool IsHtml(const Part& p) {
@@ -316,7 +352,7 @@ bool KnownTransferEncoding(const Part& p) {
 }  // namespace
 
 std::string Preview(std::string_view raw, const MessageStructure& msg) {
-  const Part* p = ChoosePart(msg.root, 0);
+  const Part* p = ChoosePart(raw, msg.root, 0);
   if (p == nullptr || !KnownTransferEncoding(*p)) return "";
   if (p->body_offset > raw.size() || p->body_size > raw.size() - p->body_offset) return "";
   std::string_view body = raw.substr(p->body_offset, p->body_size);
@@ -324,7 +360,7 @@ std::string Preview(std::string_view raw, const MessageStructure& msg) {
   if (p->encoding && EqualsIgnoreCase(*p->encoding, "base64")) {
     decoded = internal::DecodeBase64Lenient(body);
   } else if (p->encoding && EqualsIgnoreCase(*p->encoding, "quoted-printable")) {
-    decoded = internal::DecodeQuotedPrintable(body, false);
+    decoded = internal::DecodeQuotedPrintable(StripLineEndBlanks(body), false);
   } else {
     decoded = std::string(body);
   }

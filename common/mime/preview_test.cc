@@ -49,6 +49,9 @@ TEST(PreviewTest, Decoding) {
   EXPECT_EQ(P("Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
               "H=C3=A9llo=\r\n wor=3Dld\r\n"),
             "H\xc3\xa9llo wor=ld");
+  EXPECT_EQ(P("Content-Type: text/plain\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+              "a=ZZb=\r\nsoft= \r\nend=4\r\n=C3=A9\r\n"),
+            "a=ZZbsoftend=4 \xc3\xa9");
   EXPECT_EQ(P("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nab\xff\xfe" "cd\r\n"),
             "ab\xef\xbf\xbd" "cd");
   EXPECT_EQ(P(std::string("Subject: x\r\n\r\na\0b \xef\xbb\xbf" "c\r\n", 22)), "ab c");
@@ -67,6 +70,12 @@ TEST(PreviewTest, PartChoice) {
   EXPECT_EQ(P(Multi("mixed", "image/png", "xx", "text/plain", "plain part")), "plain part");
   EXPECT_EQ(P(Multi("mixed", "text/plain", "first", "text/plain", "second")), "first");
   EXPECT_EQ(P(Multi("mixed", "text/plain", "  ", "text/plain", "second")), "");
+  EXPECT_EQ(P("Content-Type: text\r\n\r\nx\r\n"), "");
+  EXPECT_EQ(P("Content-Type: text; charset=us-ascii\r\n\r\nx\r\n"), "");
+  // A digest child without Content-Type: the encapsulated message, header included, is the text.
+  EXPECT_EQ(P("Content-Type: multipart/digest; boundary=B\r\n\r\n--B\r\n\r\nContent-Type: "
+              "text/plain\r\nSubject: ee\r\n\r\nmessage 1\r\n--B--\r\n"),
+            "Content-Type: text/plain Subject: ee message 1");
   EXPECT_EQ(P(Multi("mixed", "text/enriched", "rich", "text/plain", "second")), "rich");
 }
 

@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/imap/datetime.h"
+#include "common/imap/strings.h"
 #include "common/mime/mime.h"
 #include "frontend/commands/commands.h"
 #include "frontend/commands/util.h"
@@ -24,7 +25,8 @@ bool SetsSeen(const Att& a) {
 bool NeedsContent(const Att& a) {
   return a.kind == Att::Kind::kBodySection || a.kind == Att::Kind::kRfc822 ||
          a.kind == Att::Kind::kRfc822Header || a.kind == Att::Kind::kRfc822Text ||
-         a.kind == Att::Kind::kBinary || a.kind == Att::Kind::kBinarySize;
+         a.kind == Att::Kind::kBinary || a.kind == Att::Kind::kBinarySize ||
+         a.kind == Att::Kind::kPreview;  // computed from the content; never sets \Seen
 }
 bool NeedsStructure(const Att& a) {
   return NeedsContent(a) || a.kind == Att::Kind::kEnvelope || a.kind == Att::Kind::kBody ||
@@ -92,6 +94,13 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
       case Att::Kind::kBodyStructure:
         items.push_back(absl::StrCat("BODYSTRUCTURE ", m->bodystructure()));
         break;
+      case Att::Kind::kPreview: {
+        // PREVIEW (LAZY) is answered in full too, as Dovecot does.
+        std::string item = "PREVIEW ";
+        imap::AppendQuote(&item, mime::Preview(m->content(), *structure));
+        items.push_back(std::move(item));
+        break;
+      }
       case Att::Kind::kRfc822: {
         std::string item = "RFC822 ";
         AppendTextLiteral(&item, m->content());

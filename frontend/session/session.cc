@@ -87,7 +87,7 @@ void Session::QueueOwnChange(const pb::Change& change) {
 std::string Session::Capabilities() const {
   std::string caps =
       "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN"
-      " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY";
+      " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY PREVIEW";
   if (std::holds_alternative<NotAuthenticated>(session_state_)) {
     if (transport_->can_start_tls()) absl::StrAppend(&caps, " STARTTLS");
     absl::StrAppend(&caps, " AUTH=PLAIN");

@@ -347,10 +347,21 @@ SEARCH_KEYS = [
     "TO ärger", "BODY ïpsum", "TEXT \"dolor sit\"", "SENTBEFORE 1-Jan-2000",
     "SENTSINCE 1-Jan-2010", "SENTON 14-Mar-1995", "LARGER 3000", "SMALLER 500",
     "OR SUBJECT budget BODY naïve", "NOT BODY lorem", "SUBJECT \"\"", "BODY résumé",
-    "TEXT résumé", "HEADER Content-Type multipart", "FROM \"O'Brien\"", "HEADER FROM \"O'Brien\"", "HEADER Subject \"Re:\"",
-    "FROM \"Smith\"",
+    "TEXT résumé", "HEADER Content-Type multipart", "FROM \"O'Brien\"", "HEADER FROM \"O'Brien\"", "HEADER Subject \"Re:\"", "FROM \"Smith\"",
     "SUBJECT status", "BODY html", "TEXT pgp",
 ]
+
+
+def test_preview(pair):
+    # RFC 8970 PREVIEW of every corpus message, and the LAZY form (Dovecot answers it in full).
+    report = Report("preview")
+    compare_fetch(pair, report, "1:*", "PREVIEW", _name)
+    compare_fetch(pair, report, "1:*", "PREVIEW (LAZY)", _name)
+    report.finish()
+    # Neither sets \Seen (\Recent is left out: Dovecot's connection may have been reopened).
+    (du, _), (hu, _) = pair.both("FETCH 1:* (FLAGS)")
+    seen = lambda m: sorted(q for q, i in m.items() if b"\\Seen" in i[b"FLAGS"])  # noqa: E731
+    assert seen(fetch_map(du)) == seen(fetch_map(hu)) == []
 
 
 def with_literals(key):
