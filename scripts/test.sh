@@ -19,6 +19,5 @@ start=$(date +%s)
 /usr/bin/python3 -m pytest -q tests/integration tests/differential "$@"
 echo "test: integration tests took $(( $(date +%s) - start ))s"
 
-# The ThreadSanitizer pass of the concurrency tests (issue 3) is `bash tests/tsan.sh`. It is not
-# part of this command yet: it still reports two races (a shared_ptr count in the frontend's Watch
-# fan-out, a vptr race in the statesvc's Watch reactor teardown) that are being fixed.
+# The concurrency tests again, against ThreadSanitizer builds of the servers (issue 3).
+bash tests/tsan.sh

@@ -10,6 +10,7 @@
 #include "asio/async_result.hpp"
 #include "asio/post.hpp"
 #include "asio/use_awaitable.hpp"
+#include "common/tsan.h"
 #include "frontend/state_client/state_client.h"
 #include "grpcpp/grpcpp.h"
 #include "hadron/state/v1/state.grpc.pb.h"
@@ -34,7 +35,10 @@ asio::awaitable<absl::StatusOr<Resp>> Call(Start start) {
   auto initiate = [ctx, resp, start](auto handler) mutable {
     auto ex = asio::get_associated_executor(handler);
     auto shared = std::make_shared<decltype(handler)>(std::move(handler));
+    // gRPC orders the start of the call before its callback, but TSAN cannot see inside it.
+    HADRON_HAPPENS_BEFORE(shared.get());
     start(ctx.get(), resp.get(), [shared, ex, ctx, resp](grpc::Status s) {
+      HADRON_HAPPENS_AFTER(shared.get());
       asio::post(ex, [shared, s]() mutable { (*shared)(s); });
     });
   };

@@ -3,6 +3,7 @@
 
 #include <memory>
 
+#include "common/tsan.h"
 #include "statesvc/service/convert.h"
 #include "statesvc/store/sort.h"
 
@@ -27,6 +28,9 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
       if (link->reactor != nullptr) link->reactor->MaybeWrite();
     });
     StartRead(&request_);
+    // gRPC hands this reactor to other threads (and finally to OnDone) with its own ordering,
+    // which TSAN cannot see.
+    HADRON_HAPPENS_BEFORE(this);
   }
 
   void OnReadDone(bool ok) override {
@@ -59,6 +63,7 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
   }
 
   void OnDone() override {
+    HADRON_HAPPENS_AFTER(this);
     {
       absl::MutexLock lock(&link_->mu);
       link_->reactor = nullptr;
