@@ -12,6 +12,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "asio/post.hpp"
 #include "asio/steady_timer.hpp"
 #include "frontend/state_client/watcher.h"
 #include "grpcpp/grpcpp.h"
@@ -167,10 +168,10 @@ class GrpcWatcher final : public MailboxWatcher {
   // --- called by Stream ---
   void OnEvent(const pb::WatchEvent& ev) {
     connected_ = true;
-    backoff_ = std::chrono::milliseconds(100);
     std::vector<Listener> targets;
     {
       absl::MutexLock l(&mu_);
+      backoff_ = std::chrono::milliseconds(100);
       auto it = entries_.find(Key{ev.account_id(), ev.mailbox_id()});
       if (it == entries_.end()) return;
       if (ev.has_change() && ev.change().modseq() > it->second.last_modseq) {
@@ -182,18 +183,21 @@ class GrpcWatcher final : public MailboxWatcher {
   }
   void OnStreamDone(const grpc::Status& status) {
     connected_ = false;
-    std::vector<Listener> all;
-    std::vector<pb::WatchEvent> resyncs;
+    std::chrono::milliseconds delay;
     {
       absl::MutexLock l(&mu_);
       stream_ = nullptr;
       if (shutting_down_) return;
+      delay = backoff_;
+      backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
     }
     spdlog::warn("watch stream ended: {}; reconnecting", status.error_message());
-    timer_.expires_after(backoff_);
-    backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
-    timer_.async_wait([this](const asio::error_code& ec) {
-      if (!ec) Connect();
+    // The timer belongs to the io_context: arm it there, not on this gRPC thread.
+    asio::post(io_, [this, delay] {
+      timer_.expires_after(delay);
+      timer_.async_wait([this](const asio::error_code& ec) {
+        if (!ec) Connect();
+      });
     });
   }
 
@@ -226,7 +230,7 @@ class GrpcWatcher final : public MailboxWatcher {
   std::unique_ptr<pb::State::Stub> stub_;
   asio::io_context& io_;
   asio::steady_timer timer_;
-  std::chrono::milliseconds backoff_{100};
+  std::chrono::milliseconds backoff_ ABSL_GUARDED_BY(mu_){100};
   std::atomic<bool> connected_{false};
   absl::Mutex mu_;
   Stream* stream_ ABSL_GUARDED_BY(mu_) = nullptr;
