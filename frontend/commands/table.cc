@@ -10,7 +10,7 @@ namespace {
 constexpr uint32_t kSel = kNeedAuth | kNeedSelected;
 
 // UID forms are rows of their own: they differ in the EXPUNGE rule.
-constexpr std::array<CommandSpec, 40> kCommands = {{
+constexpr CommandSpec kCommands[] = {
     {"CAPABILITY", CmdCapability, 0},
     {"NOOP", CmdNoop, 0},
     {"LOGOUT", CmdLogout, 0},
@@ -52,7 +52,7 @@ constexpr std::array<CommandSpec, 40> kCommands = {{
     {"UID COPY", CmdCopy, kSel},
     {"UID MOVE", CmdCopy, kSel},
     {"UID EXPUNGE", CmdExpunge, kSel},
-}};
+};
 
 }  // namespace
 

@@ -85,9 +85,28 @@ void Session::QueueOwnChange(const pb::Change& change) {
 }
 
 std::string Session::Capabilities() const {
-  std::string caps =
-      "IMAP4rev1 LITERAL+ SASL-IR ID ENABLE IDLE NAMESPACE UNSELECT UIDPLUS MOVE CHILDREN"
-      " SORT SORT=DISPLAY THREAD=ORDEREDSUBJECT THREAD=REFERENCES BINARY PREVIEW";
+  // One capability a line, each advertised only when it works (issue 5).
+  static constexpr const char* kAlways[] = {
+      "IMAP4rev1",
+      "LITERAL+",
+      "SASL-IR",
+      "ID",
+      "ENABLE",
+      "IDLE",
+      "NAMESPACE",
+      "UNSELECT",
+      "UIDPLUS",
+      "MOVE",
+      "CHILDREN",
+      "SORT",
+      "SORT=DISPLAY",
+      "THREAD=ORDEREDSUBJECT",
+      "THREAD=REFERENCES",
+      "BINARY",
+      "PREVIEW",
+  };
+  std::string caps;
+  for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);
   if (std::holds_alternative<NotAuthenticated>(session_state_)) {
     if (transport_->can_start_tls()) absl::StrAppend(&caps, " STARTTLS");
     absl::StrAppend(&caps, " AUTH=PLAIN");

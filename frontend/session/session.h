@@ -39,6 +39,15 @@ struct SessionConfig {
   std::shared_ptr<SnapshotCache> snapshots;
 };
 
+// Extensions a client turns on for its session (RFC 5161), one a line.
+struct EnabledExtensions {
+  bool utf8_accept = false;  // UTF8=ACCEPT (RFC 6855)
+  bool condstore = false;    // CONDSTORE (RFC 7162): ENABLE or any CONDSTORE-enabling command
+  bool qresync = false;      // QRESYNC (RFC 7162); implies condstore
+  bool imap4rev2 = false;    // IMAP4rev2 (RFC 9051)
+  bool uidonly = false;      // UIDONLY (RFC 9586)
+};
+
 struct NotAuthenticated {};
 struct Authenticated {
   uint64_t account_id;
@@ -93,8 +102,9 @@ class Session : public std::enable_shared_from_this<Session> {
   Transport& transport() { return *transport_; }
   imap::CommandReader& reader() { return reader_; }
   void set_logout() { logout_ = true; }
-  bool utf8_enabled() const { return utf8_enabled_; }
-  void set_utf8_enabled() { utf8_enabled_ = true; }
+  // Extensions this client turned on (ENABLE, or a command that implies one).
+  EnabledExtensions& enabled() { return enabled_; }
+  const EnabledExtensions& enabled() const { return enabled_; }
   // Leaves Selected for Authenticated (CLOSE, UNSELECT, a failed SELECT).
   void Deselect();
   // Maps a state-service error to an IMAP NO/BAD line for `cmd`.
@@ -133,7 +143,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_requested_ = false;
   bool logout_ = false;
   bool closed_ = false;
-  bool utf8_enabled_ = false;
+  EnabledExtensions enabled_;
 };
 
 }  // namespace hadron::frontend
