@@ -6,6 +6,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
 #include "common/imap/datetime.h"
+#include "common/imap/seqset.h"
 #include "common/imap/strings.h"
 #include "common/mime/mime.h"
 #include "frontend/commands/commands.h"
@@ -34,7 +35,7 @@ bool NeedsStructure(const Att& a) {
 }
 bool NeedsServer(const Att& a) {
   return NeedsStructure(a) || a.kind == Att::Kind::kInternalDate ||
-         a.kind == Att::Kind::kRfc822Size || a.kind == Att::Kind::kModSeq;
+         a.kind == Att::Kind::kRfc822Size;
 }
 
 void AppendLiteral(std::string* out, std::string_view data) {
@@ -69,15 +70,20 @@ mime::Section ToSection(const Att& a) {
 // Renders one message's FETCH response.
 std::string Render(const MailboxView& v, const imap::Command& cmd, const std::vector<Att>& atts,
                    const SeqUid& su, const pb::FetchedMessage* m,
-                   const mime::MessageStructure* structure, bool add_flags, absl::Status* err) {
+                   const mime::MessageStructure* structure, bool add_flags, bool changed_since,
+                   absl::Status* err) {
   std::vector<std::string> items;
+  // Under UIDONLY the UID heads the response ("* uid UIDFETCH (...)", RFC 9586 3.3).
+  const bool uidonly = v.mode().uidonly;
   bool uid_listed = std::any_of(atts.begin(), atts.end(),
                                 [](const Att& a) { return a.kind == Att::Kind::kUid; });
-  if (cmd.uid && !uid_listed) items.push_back(absl::StrCat("UID ", su.uid));
-  bool flags_listed = false;
+  if (cmd.uid && !uid_listed && !uidonly) items.push_back(absl::StrCat("UID ", su.uid));
+  bool flags_listed = false, modseq_listed = false;
   for (const Att& a : atts) {
     switch (a.kind) {
-      case Att::Kind::kUid: items.push_back(absl::StrCat("UID ", su.uid)); break;
+      case Att::Kind::kUid:
+        if (!uidonly) items.push_back(absl::StrCat("UID ", su.uid));
+        break;
       case Att::Kind::kFlags:
         flags_listed = true;
         items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
@@ -88,7 +94,11 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
             "\""));
         break;
       case Att::Kind::kRfc822Size: items.push_back(absl::StrCat("RFC822.SIZE ", m->size())); break;
-      case Att::Kind::kModSeq: items.push_back(absl::StrCat("MODSEQ (", m->modseq(), ")")); break;
+      case Att::Kind::kModSeq:
+        // The snapshot's modseq, consistent with the FLAGS this view answers with.
+        modseq_listed = true;
+        items.push_back(absl::StrCat("MODSEQ (", v.ModSeqAt(su.seq), ")"));
+        break;
       case Att::Kind::kEnvelope: items.push_back(absl::StrCat("ENVELOPE ", m->envelope())); break;
       case Att::Kind::kBody: items.push_back(absl::StrCat("BODY ", m->body())); break;
       case Att::Kind::kBodyStructure:
@@ -162,7 +172,12 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
     }
   }
   if (add_flags && !flags_listed) items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
-  std::string out = absl::StrCat("* ", su.seq, " FETCH (");
+  // CHANGEDSINCE implies MODSEQ (RFC 7162 3.1.4.1); so does an implicit \Seen under CONDSTORE.
+  if (!modseq_listed && (changed_since || (add_flags && v.mode().condstore))) {
+    items.push_back(absl::StrCat("MODSEQ (", v.ModSeqAt(su.seq), ")"));
+  }
+  std::string out = uidonly ? absl::StrCat("* ", su.uid, " UIDFETCH (")
+                            : absl::StrCat("* ", su.seq, " FETCH (");
   for (size_t i = 0; i < items.size(); ++i) {
     if (i) out.push_back(' ');
     out += items[i];
@@ -176,10 +191,45 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
 asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::FetchArgs>(cmd.args);
   MailboxView* v = s.view();
+  if (a.vanished) {
+    // RFC 7162 3.2.6: VANISHED needs QRESYNC enabled and comes with CHANGEDSINCE.
+    if (!s.enabled().qresync) {
+      co_await s.Tagged(cmd, "BAD", "QRESYNC not enabled");
+      co_return;
+    }
+    if (a.changed_since == 0) {
+      co_await s.Tagged(cmd, "BAD", "VANISHED requires CHANGEDSINCE");
+      co_return;
+    }
+  }
+  // CONDSTORE-enabling (RFC 7162 3.1): CHANGEDSINCE or the MODSEQ item.
+  if (a.changed_since != 0 ||
+      std::any_of(a.atts.begin(), a.atts.end(),
+                  [](const Att& att) { return att.kind == Att::Kind::kModSeq; })) {
+    co_await s.EnableCondstore();
+  }
   auto set = ResolveSet(*v, a.set, cmd.uid);
   if (!set.ok()) {
     co_await s.Tagged(cmd, "BAD", std::string(set.status().message()));
     co_return;
+  }
+  if (a.vanished) {
+    // Expunged UIDs of the requested set, before the FETCHes (RFC 7162 3.2.6).
+    // "*" reaches past our highest UID: an expunged message may have been the last one.
+    auto ranges = imap::Resolve(a.set, UINT32_MAX);
+    std::string vanished = co_await VanishedSince(s, *v, ranges, a.changed_since, UINT32_MAX);
+    if (!vanished.empty()) {
+      std::string line = absl::StrCat("* VANISHED (EARLIER) ", vanished, "\r\n");
+      co_await s.Send(line);
+    }
+  }
+  if (a.changed_since != 0) {
+    // Only the messages whose metadata changed after the given modseq.
+    std::vector<SeqUid> kept;
+    for (const auto& su : *set) {
+      if (v->ModSeqAt(su.seq) > a.changed_since) kept.push_back(su);
+    }
+    *set = std::move(kept);
   }
   bool need_server = false, need_structure = false, need_content = false, sets_seen = false;
   for (const Att& att : a.atts) {
@@ -257,11 +307,12 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
       }
       absl::Status err;
       std::string one = Render(*v, cmd, a.atts, su, m, &structure, newly_seen.contains(su.uid),
-                               &err);
+                               a.changed_since != 0, &err);
       if (!err.ok()) {
         // RFC 3516 4.1: a part with an unknown encoding fails the command. Dovecot
         // has already begun the message's FETCH response and closes it with just the UID.
-        absl::StrAppend(&out, "* ", su.seq, " FETCH (UID ", su.uid, ")\r\n");
+        if (v->mode().uidonly) absl::StrAppend(&out, "* ", su.uid, " UIDFETCH ()\r\n");
+        else absl::StrAppend(&out, "* ", su.seq, " FETCH (UID ", su.uid, ")\r\n");
         co_await s.Send(out);
         // Data that does not decode is [PARSE], as Dovecot answers (RFC 3501 7.1: an error
         // in parsing the MIME headers or body of a message).

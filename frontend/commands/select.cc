@@ -3,6 +3,8 @@
 #include <memory>
 
 #include "absl/strings/str_cat.h"
+#include "common/imap/seqset.h"
+#include "common/imap/strings.h"
 #include "frontend/commands/commands.h"
 #include "frontend/commands/util.h"
 #include "frontend/session/session.h"
@@ -23,9 +25,39 @@ bool WorthCatchingUp(const SnapshotBase& base, const pb::MailboxInfo& info) {
 
 }  // namespace
 
+// The QRESYNC part of the SELECT answer (RFC 7162 3.2.5): VANISHED (EARLIER) for what was
+// expunged since the client's modseq, then a FETCH for every message changed since then.
+asio::awaitable<std::string> QresyncAnswer(Session& s, const MailboxView& v,
+                                           const imap::QresyncParams& q, uint32_t uid_next) {
+  std::string out;
+  std::vector<std::pair<uint32_t, uint32_t>> known;
+  if (q.known_uids) known = imap::Resolve(*q.known_uids, v.MaxUid());
+  else known.emplace_back(1, UINT32_MAX);
+  std::string vanished = co_await VanishedSince(s, v, known, q.modseq, uid_next - 1);
+  if (!vanished.empty()) absl::StrAppend(&out, "* VANISHED (EARLIER) ", vanished, "\r\n");
+  for (uint32_t seq : v.ChangedSince(q.modseq)) {
+    uint32_t uid = v.UidAt(seq);
+    if (!InRanges(known, uid)) continue;
+    if (v.mode().uidonly) absl::StrAppend(&out, "* ", uid, " UIDFETCH (");
+    else absl::StrAppend(&out, "* ", seq, " FETCH (UID ", uid, " ");
+    absl::StrAppend(&out, "FLAGS ", v.FlagsAt(seq), " MODSEQ (", v.ModSeqAt(seq), "))\r\n");
+  }
+  co_return out;
+}
+
 asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::MailboxArgs>(cmd.args);
   bool read_only = cmd.name == "EXAMINE";
+  if (a.qresync && !s.enabled().qresync) {
+    co_await s.Tagged(cmd, "BAD", "QRESYNC not enabled");
+    co_return;
+  }
+  if (s.enabled().uidonly && a.qresync && a.qresync->match_seqs) {
+    // RFC 9586 3.6: no message numbers, so no sequence match data.
+    co_await s.Tagged(cmd, "BAD", "[UIDREQUIRED] Sequence match data is not allowed with UIDONLY");
+    co_return;
+  }
+  if (a.condstore) s.enabled().condstore = true;  // SELECT answers with HIGHESTMODSEQ itself
   bool was_selected = s.view() != nullptr;
   // RFC 3501: a failed SELECT leaves no mailbox selected, so leave first.
   s.Deselect();
@@ -95,12 +127,28 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   if (read_only) v->set_claimed_up_to(v->MaxUid());
   else co_await s.ClaimRecent();
   v->MarkCountsReported();
-  absl::StrAppend(&out, "* ", v->size(), " EXISTS\r\n* ", v->RecentCount(), " RECENT\r\n");
-  if (auto first = v->FirstWithout(pb::SEEN)) {
-    absl::StrAppend(&out, "* OK [UNSEEN ", *first, "] First unseen.\r\n");
+  const EnabledExtensions& on = s.enabled();
+  absl::StrAppend(&out, "* ", v->size(), " EXISTS\r\n");
+  // IMAP4rev2 has no \Recent; UNSEEN is a message number, which UIDONLY does not give out.
+  if (!on.imap4rev2) absl::StrAppend(&out, "* ", v->RecentCount(), " RECENT\r\n");
+  if (!on.imap4rev2 && !on.uidonly) {
+    if (auto first = v->FirstWithout(pb::SEEN)) {
+      absl::StrAppend(&out, "* OK [UNSEEN ", *first, "] First unseen.\r\n");
+    }
   }
   absl::StrAppend(&out, "* OK [UIDVALIDITY ", v->uid_validity(), "] UIDs valid\r\n",
                   "* OK [UIDNEXT ", uid_next, "] Predicted next UID\r\n");
+  if (on.condstore || on.qresync) {
+    absl::StrAppend(&out, "* OK [HIGHESTMODSEQ ", v->modseq(), "] Highest\r\n");
+  }
+  if (on.imap4rev2) {
+    // RFC 9051 6.3.2: the LIST response with the mailbox's name and delimiter.
+    absl::StrAppend(&out, "* LIST () \"/\" ", imap::Quote(v->name()), "\r\n");
+  }
+  if (a.qresync && a.qresync->uid_validity == v->uid_validity()) {
+    std::string answer = co_await QresyncAnswer(s, *v, *a.qresync, uid_next);
+    out += answer;
+  }
   co_await s.Send(out);
   co_await s.Tagged(cmd, "OK",
                     read_only ? "[READ-ONLY] Examine completed." : "[READ-WRITE] Select completed.");

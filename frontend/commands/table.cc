@@ -54,6 +54,26 @@ constexpr CommandSpec kCommands[] = {
     {"UID EXPUNGE", CmdExpunge, kSel},
 };
 
+bool HasSeqSetKey(const imap::SearchKey& k) {
+  if (k.kind == imap::SearchKey::Kind::kSeqSet) return true;
+  for (const auto& c : k.children) {
+    if (HasSeqSetKey(c)) return true;
+  }
+  return false;
+}
+
+// RFC 9586 3: once UIDONLY is on, no message number may appear in a command.
+bool UsesMessageNumbers(const imap::Command& cmd) {
+  if (cmd.uid) {
+    if (const auto* a = std::get_if<imap::SearchArgs>(&cmd.args)) return HasSeqSetKey(a->key);
+    if (const auto* a = std::get_if<imap::SortArgs>(&cmd.args)) return HasSeqSetKey(a->key);
+    if (const auto* a = std::get_if<imap::ThreadArgs>(&cmd.args)) return HasSeqSetKey(a->key);
+    return false;
+  }
+  return cmd.name == "FETCH" || cmd.name == "STORE" || cmd.name == "SEARCH" ||
+         cmd.name == "COPY" || cmd.name == "MOVE" || cmd.name == "SORT" || cmd.name == "THREAD";
+}
+
 }  // namespace
 
 const CommandSpec* FindCommand(std::string_view name, bool uid) {
@@ -89,6 +109,11 @@ asio::awaitable<void> DispatchCommand(Session& s, const imap::Command& cmd) {
     co_await s.Tagged(cmd, "BAD", "Command not valid in this state: no mailbox selected");
     co_return;
   }
+  if (s.enabled().uidonly && UsesMessageNumbers(cmd)) {
+    co_await s.Tagged(cmd, "BAD", "[UIDREQUIRED] Message numbers are not allowed with UIDONLY");
+    co_return;
+  }
+  if (MailboxView* v = s.view()) v->TakeReportedChanges();  // counted per command
   co_await spec->handler(s, cmd);
 }
 

@@ -6,6 +6,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/imap/seqset.h"
 #include "frontend/commands/commands.h"
 #include "frontend/session/session.h"
 
@@ -61,7 +62,91 @@ pb::Flags ToFlags(const std::vector<std::string>& names) {
 asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text,
                                bool poll) {
   co_await s.Sync(AllowsExpunge(cmd), poll);
+  MailboxView* v = s.view();
+  if (v != nullptr && s.enabled().qresync && v->TakeReportedChanges() &&
+      (text.empty() || text[0] != '[')) {
+    // After VANISHED or flag FETCHes, the modseq the client is now in step with (Dovecot
+    // sends it the same way; RFC 7162 3.2.5.2 lets a client keep it).
+    std::string with_code =
+        absl::StrCat("[HIGHESTMODSEQ ", v->modseq(), "] ", absl::string_view(text.data(), text.size()));
+    co_await s.Tagged(cmd, "OK", with_code);
+    co_return;
+  }
   co_await s.Tagged(cmd, "OK", text);
+}
+
+bool InRanges(const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint32_t v) {
+  auto it = std::upper_bound(ranges.begin(), ranges.end(), v,
+                             [](uint32_t x, const std::pair<uint32_t, uint32_t>& r) {
+                               return x < r.first;
+                             });
+  return it != ranges.begin() && std::prev(it)->second >= v;
+}
+
+std::string MissingUids(const MailboxView& v,
+                        const std::vector<std::pair<uint32_t, uint32_t>>& ranges,
+                        uint32_t uid_limit) {
+  std::vector<std::pair<uint32_t, uint32_t>> gaps;
+  auto add = [&](uint32_t lo, uint32_t hi) {
+    if (lo > hi) return;
+    if (!gaps.empty() && gaps.back().second + 1 == lo) gaps.back().second = hi;
+    else gaps.emplace_back(lo, hi);
+  };
+  for (auto [lo, hi] : ranges) {
+    if (lo == 0) lo = 1;
+    if (lo > uid_limit) break;
+    hi = std::min(hi, uid_limit);
+    uint32_t a = 1, b = v.size() + 1;  // first message with uid >= lo
+    while (a < b) {
+      uint32_t m = a + (b - a) / 2;
+      if (v.UidAt(m) < lo) a = m + 1; else b = m;
+    }
+    uint64_t next = lo;
+    for (uint32_t seq = a; seq <= v.size() && v.UidAt(seq) <= hi; ++seq) {
+      if (v.UidAt(seq) > next) add(static_cast<uint32_t>(next), v.UidAt(seq) - 1);
+      next = static_cast<uint64_t>(v.UidAt(seq)) + 1;
+    }
+    if (next <= hi) add(static_cast<uint32_t>(next), hi);
+  }
+  std::string out;
+  for (const auto& [lo, hi] : gaps) {
+    if (!out.empty()) out += ',';
+    if (lo == hi) absl::StrAppend(&out, lo);
+    else absl::StrAppend(&out, lo, ":", hi);
+  }
+  return out;
+}
+
+asio::awaitable<std::string> VanishedSince(
+    Session& s, const MailboxView& v, const std::vector<std::pair<uint32_t, uint32_t>>& ranges,
+    uint64_t modseq, uint32_t uid_limit) {
+  pb::GetChangesRequest req;
+  req.set_account_id(s.auth()->account_id);
+  req.set_mailbox_id(v.mailbox_id());
+  req.set_since_modseq(modseq);
+  auto changes = co_await s.state().GetChanges(req);
+  if (!changes.ok() || changes->resync() || changes->mailbox_gone()) {
+    // The log does not reach back that far: every UID of the ranges that is not here, up to
+    // the last UID the mailbox gave out.
+    pb::MailboxRef ref;
+    ref.set_account_id(s.auth()->account_id);
+    ref.set_name(v.name());
+    auto info = co_await s.state().GetMailbox(ref);
+    uint32_t last = v.MaxUid();
+    if (info.ok() && info->mailbox_id() == v.mailbox_id() && info->uid_next() > 0) {
+      last = std::max(last, info->uid_next() - 1);
+    }
+    co_return MissingUids(v, ranges, std::min(uid_limit, last));
+  }
+  std::vector<uint32_t> uids;
+  for (const auto& c : changes->changes()) {
+    for (uint32_t uid : c.expunged()) {
+      if (uid > uid_limit || v.SeqOf(uid)) continue;  // unknown to the client, or still here
+      if (InRanges(ranges, uid)) uids.push_back(uid);
+    }
+  }
+  std::sort(uids.begin(), uids.end());
+  co_return imap::FormatUidSet(std::move(uids));
 }
 
 pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<uint32_t>& uids) {

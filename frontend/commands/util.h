@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -34,6 +35,22 @@ pb::Flags ToFlags(const std::vector<std::string>& names);
 // new messages must be announced in UID order with everyone else's).
 asio::awaitable<void> Complete(Session& s, const imap::Command& cmd, std::string_view text,
                                bool poll = false);
+
+// Whether `v` lies in one of `ranges` (sorted, disjoint, as imap::Resolve gives them).
+bool InRanges(const std::vector<std::pair<uint32_t, uint32_t>>& ranges, uint32_t v);
+
+// UIDs of `ranges` (ascending, as imap::Resolve gives them) up to `uid_limit` that are not in
+// the view, as a compact UID set ("" if none).
+std::string MissingUids(const MailboxView& v,
+                        const std::vector<std::pair<uint32_t, uint32_t>>& ranges,
+                        uint32_t uid_limit);
+
+// VANISHED (EARLIER) data (RFC 7162 3.2.5.2, 3.2.6): the UIDs of `ranges` up to `uid_limit`
+// expunged since `modseq`, from the change log; when the log no longer reaches back, every
+// UID of the ranges that is not in the view (the RFC allows reporting UIDs never seen).
+asio::awaitable<std::string> VanishedSince(
+    Session& s, const MailboxView& v, const std::vector<std::pair<uint32_t, uint32_t>>& ranges,
+    uint64_t modseq, uint32_t uid_limit);
 
 // A change log entry for messages this session expunged (EXPUNGE, MOVE).
 pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<uint32_t>& uids);

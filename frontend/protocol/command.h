@@ -106,10 +106,18 @@ struct AuthenticateArgs {
   std::string mechanism;                    // uppercased
   std::optional<std::string> initial_response;  // SASL-IR, base64 as sent; "=" means empty
 };
+// SELECT/EXAMINE (QRESYNC (...)) (RFC 7162 3.2.5).
+struct QresyncParams {
+  uint32_t uid_validity = 0;
+  uint64_t modseq = 0;
+  std::optional<SequenceSet> known_uids;
+  std::optional<SequenceSet> match_seqs, match_uids;  // the sequence match data
+};
 // SELECT EXAMINE CREATE DELETE SUBSCRIBE UNSUBSCRIBE. "inbox" in any case becomes "INBOX".
 struct MailboxArgs {
   std::string mailbox;
-  bool condstore = false;  // SELECT/EXAMINE (CONDSTORE); other parameters parse and are ignored
+  bool condstore = false;                // SELECT/EXAMINE (CONDSTORE)
+  std::optional<QresyncParams> qresync;  // SELECT/EXAMINE (QRESYNC (...))
 };
 struct RenameArgs {
   std::string from, to;

@@ -692,14 +692,70 @@ Status ParseAuthenticate(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// SELECT/EXAMINE parameters: (CONDSTORE) and (QRESYNC (uidvalidity modseq [known-uids
+// [(seq-set uid-set)]])) (RFC 7162 3.2.5). Unknown parameters are an error, as in Dovecot.
+Status ParseSelectParams(Parser& p, MailboxArgs& args) {
+  PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected parameter list"));
+  while (!p.PeekIs(')')) {
+    PARSE_ASSIGN_OR_RETURN(std::string name, p.Atom());
+    name = ToUpper(name);
+    if (name == "CONDSTORE") {
+      args.condstore = true;
+    } else if (name == "QRESYNC") {
+      QresyncParams q;
+      PARSE_RETURN_IF_ERROR(p.Sp());
+      PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected QRESYNC parameters"));
+      PARSE_ASSIGN_OR_RETURN(uint64_t uv, p.Number(0xffffffffULL));
+      if (uv == 0) return Bad("Invalid QRESYNC parameters");
+      q.uid_validity = static_cast<uint32_t>(uv);
+      PARSE_RETURN_IF_ERROR(p.Sp());
+      PARSE_ASSIGN_OR_RETURN(q.modseq, p.Number(0x7fffffffffffffffULL));
+      if (q.modseq == 0) return Bad("Invalid QRESYNC parameters");
+      if (p.TrySp()) {
+        if (!p.PeekIs('(')) {
+          PARSE_ASSIGN_OR_RETURN(SequenceSet known, p.SeqSet());
+          // known-uids: "*" is not allowed (RFC 7162 4).
+          bool star = false;
+          for (const SeqRange& r : known.ranges) star |= r.first == 0 || r.last == 0;
+          if (known.saved || star) return Bad("Invalid QRESYNC known-uids");
+          q.known_uids = std::move(known);
+          if (p.TrySp()) {
+            if (!p.PeekIs('(')) return Bad("Invalid QRESYNC parameters");
+          }
+        }
+        if (p.PeekIs('(')) {
+          ++p.pos_;
+          PARSE_ASSIGN_OR_RETURN(SequenceSet seqs, p.SeqSet());
+          PARSE_RETURN_IF_ERROR(p.Sp());
+          PARSE_ASSIGN_OR_RETURN(SequenceSet uids, p.SeqSet());
+          if (seqs.saved || uids.saved) return Bad("Invalid QRESYNC parameters");
+          PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected )"));
+          q.match_seqs = std::move(seqs);
+          q.match_uids = std::move(uids);
+        }
+      }
+      PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected )"));
+      args.qresync = std::move(q);
+    } else {
+      return Bad(absl::StrCat("Unknown SELECT parameter ", name));
+    }
+    if (p.PeekIs(')')) break;
+    PARSE_RETURN_IF_ERROR(p.Sp());
+  }
+  ++p.pos_;
+  return absl::OkStatus();
+}
+
 Status ParseSelect(Parser& p, Command& cmd) {  // SELECT EXAMINE CREATE
   MailboxArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
   PARSE_ASSIGN_OR_RETURN(args.mailbox, p.Mailbox());
   if (p.TrySp()) {
-    PARSE_ASSIGN_OR_RETURN(std::vector<std::string> params, p.Params());
-    for (const std::string& name : params) {
-      if (name == "CONDSTORE") args.condstore = true;
+    if (cmd.name == "CREATE") {
+      PARSE_ASSIGN_OR_RETURN(std::vector<std::string> params, p.Params());
+      (void)params;
+    } else {
+      PARSE_RETURN_IF_ERROR(ParseSelectParams(p, args));
     }
   }
   cmd.args = std::move(args);

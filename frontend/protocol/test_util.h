@@ -74,6 +74,16 @@ inline std::string Describe(const Command& c) {
     }
     void operator()(const MailboxArgs& a) {
       absl::StrAppend(&out, " mbox=", a.mailbox, a.condstore ? " condstore" : "");
+      if (a.qresync) {
+        absl::StrAppend(&out, " qresync=", a.qresync->uid_validity, "/", a.qresync->modseq);
+        if (a.qresync->known_uids) {
+          absl::StrAppend(&out, "/", FormatSequenceSet(*a.qresync->known_uids));
+        }
+        if (a.qresync->match_seqs) {
+          absl::StrAppend(&out, "/(", FormatSequenceSet(*a.qresync->match_seqs), " ",
+                          FormatSequenceSet(*a.qresync->match_uids), ")");
+        }
+      }
     }
     void operator()(const RenameArgs& a) { absl::StrAppend(&out, " from=", a.from, " to=", a.to); }
     void operator()(const ListArgs& a) {

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/imap/seqset.h"
 
 namespace hadron::frontend {
 
@@ -192,8 +193,25 @@ uint32_t MailboxView::InternKeywords(const pb::Flags& flags) {
 std::string MailboxView::FlagsAt(uint32_t seq) const {
   const Entry e = At(seq);
   std::string out = FormatFlags(e.system, KeywordSet(e.keywords));
-  if (InRecent(e.uid)) out.insert(out.size() - 1, out.size() > 2 ? " \\Recent" : "\\Recent");
+  if (!mode_.no_recent && InRecent(e.uid)) {
+    out.insert(out.size() - 1, out.size() > 2 ? " \\Recent" : "\\Recent");
+  }
   return out;
+}
+
+std::vector<uint32_t> MailboxView::ChangedSince(uint64_t modseq) const {
+  std::vector<uint32_t> out;
+  ForEach([&](uint32_t seq, const Entry& e) {
+    if (e.modseq > modseq && !e.expunged) out.push_back(seq);
+    return true;
+  });
+  return out;
+}
+
+std::string MailboxView::FetchHead(uint32_t seq) const {
+  if (mode_.uidonly) return absl::StrCat("* ", UidAt(seq), " UIDFETCH (");
+  if (mode_.qresync) return absl::StrCat("* ", seq, " FETCH (UID ", UidAt(seq), " ");
+  return absl::StrCat("* ", seq, " FETCH (");
 }
 
 uint32_t MailboxView::CountWithout(uint32_t bit) const {
@@ -293,7 +311,8 @@ void MailboxView::Apply(const pb::Change& change, bool own) {
         e.keywords = kw;
         e.modseq = m.modseq();
         Put(*ref, e);
-        if (differs) changed_flags_.push_back(m.uid());
+        // Under CONDSTORE a new modseq is news even when the flags read the same.
+        if (differs || mode_.condstore) changed_flags_.push_back(m.uid());
       }
       break;
     case pb::Change::EXPUNGE:
@@ -421,11 +440,21 @@ std::string MailboxView::Render(bool allow_expunge) {
     positions.erase(first_new, positions.end());
     RemovePositions(unseen);
     if (allow_expunge && !positions.empty()) {
-      // Highest first, so each number is still what the client believes.
-      for (size_t i = positions.size(); i-- > 0;) {
-        absl::StrAppend(&out, "* ", positions[i] + 1, " EXPUNGE\r\n");
-        --reported_exists_;
+      if (mode_.qresync || mode_.uidonly) {
+        // VANISHED replaces EXPUNGE (RFC 7162 3.2.10, RFC 9586 3.3): one response of UIDs.
+        std::vector<uint32_t> uids;
+        uids.reserve(positions.size());
+        for (uint32_t pos : positions) uids.push_back(UidAt(pos + 1));
+        absl::StrAppend(&out, "* VANISHED ", imap::FormatUidSet(std::move(uids)), "\r\n");
+        reported_exists_ -= static_cast<uint32_t>(positions.size());
+      } else {
+        // Highest first, so each number is still what the client believes.
+        for (size_t i = positions.size(); i-- > 0;) {
+          absl::StrAppend(&out, "* ", positions[i] + 1, " EXPUNGE\r\n");
+          --reported_exists_;
+        }
       }
+      reported_changes_ = true;
       RemovePositions(positions);
     }
   }
@@ -433,7 +462,7 @@ std::string MailboxView::Render(bool allow_expunge) {
     absl::StrAppend(&out, "* ", size(), " EXISTS\r\n");
     reported_exists_ = size();
     // RECENT goes with EXISTS (as Dovecot sends it); an EXPUNGE alone does not repeat it.
-    absl::StrAppend(&out, "* ", recent_count_, " RECENT\r\n");
+    if (!mode_.no_recent) absl::StrAppend(&out, "* ", recent_count_, " RECENT\r\n");
     reported_recent_ = recent_count_;
   }
   std::sort(changed_flags_.begin(), changed_flags_.end());
@@ -442,7 +471,10 @@ std::string MailboxView::Render(bool allow_expunge) {
   for (uint32_t uid : changed_flags_) {
     auto seq = SeqOf(uid);
     if (!seq || ExpungedAt(*seq)) continue;
-    absl::StrAppend(&out, "* ", *seq, " FETCH (FLAGS ", FlagsAt(*seq), ")\r\n");
+    absl::StrAppend(&out, FetchHead(*seq));
+    if (mode_.condstore) absl::StrAppend(&out, "MODSEQ (", ModSeqAt(*seq), ") ");
+    absl::StrAppend(&out, "FLAGS ", FlagsAt(*seq), ")\r\n");
+    reported_changes_ = true;
   }
   changed_flags_.clear();
   MaybeRebase();

@@ -23,6 +23,14 @@ namespace pb = ::hadron::state::v1;
 // Renders "(\Seen $Label)" for a flag set.
 std::string FormatFlags(uint32_t system, const std::vector<std::string>& keywords);
 
+// How the view words its untagged responses; follows the extensions the client enabled.
+struct ResponseMode {
+  bool condstore = false;  // MODSEQ in every FETCH about flag changes (RFC 7162 3.1)
+  bool qresync = false;    // UID in those FETCHes, VANISHED instead of EXPUNGE (RFC 7162 3.2)
+  bool uidonly = false;    // "* uid UIDFETCH (...)", VANISHED (RFC 9586)
+  bool no_recent = false;  // IMAP4rev2: no RECENT response, no \Recent flag (RFC 9051)
+};
+
 class MailboxView {
  public:
   // A view with a base of its own, built from a Select answer.
@@ -53,6 +61,22 @@ class MailboxView {
     return KeywordSet(At(seq).keywords);
   }
   std::string FlagsAt(uint32_t seq) const;
+  uint64_t ModSeqAt(uint32_t seq) const { return At(seq).modseq; }
+  // Sequence numbers of the messages whose modseq is above `modseq`, ascending. O(n).
+  std::vector<uint32_t> ChangedSince(uint64_t modseq) const;
+
+  const ResponseMode& mode() const { return mode_; }
+  void set_mode(const ResponseMode& mode) { mode_ = mode; }
+  // "* 3 FETCH (" / "* 3 FETCH (UID 7 " (QRESYNC) / "* 7 UIDFETCH (" (UIDONLY): the start of
+  // an untagged FETCH about message `seq` the client did not ask for by UID.
+  std::string FetchHead(uint32_t seq) const;
+  // Whether Render() has reported changes (expunges or flags) since the last call; the
+  // tagged OK then carries HIGHESTMODSEQ under QRESYNC, as Dovecot sends it.
+  bool TakeReportedChanges() {
+    bool r = reported_changes_;
+    reported_changes_ = false;
+    return r;
+  }
   bool ExpungedAt(uint32_t seq) const { return At(seq).expunged; }
   // Every keyword known in this mailbox, for the FLAGS response.
   const std::vector<std::string>& AllKeywords() const { return all_keywords_; }
@@ -170,6 +194,8 @@ class MailboxView {
   absl::flat_hash_map<std::string, uint32_t> local_ids_;
   std::vector<std::string> all_keywords_;
 
+  ResponseMode mode_;
+  bool reported_changes_ = false;
   uint32_t reported_exists_;
   uint32_t claimed_up_to_ = 0;
   // \Recent claimed by this session: disjoint UID ranges, ascending.

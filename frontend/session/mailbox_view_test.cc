@@ -66,6 +66,35 @@ TEST(MailboxViewTest, ExpungeIsWithheldUntilAllowed) {
   EXPECT_EQ(v.modseq(), 11u);
 }
 
+TEST(MailboxViewTest, ResponseModesWordTheSameChanges) {
+  // CONDSTORE: MODSEQ in flag FETCHes, even when the flags read the same.
+  MailboxView c(Mailbox({10, 20, 30}), false);
+  c.set_mode(ResponseMode{.condstore = true});
+  c.Enqueue(Flags(11, 20, pb::SEEN));
+  c.Enqueue(Flags(12, 30, 0));  // same flags as before, new modseq
+  EXPECT_EQ(c.Sync(false), "* 2 FETCH (MODSEQ (11) FLAGS (\\Seen))\r\n"
+                           "* 3 FETCH (MODSEQ (12) FLAGS ())\r\n");
+  EXPECT_TRUE(c.TakeReportedChanges());
+  EXPECT_FALSE(c.TakeReportedChanges());
+  // QRESYNC: UID in the FETCH, one VANISHED of UIDs instead of EXPUNGEs, only when allowed.
+  MailboxView q(Mailbox({10, 20, 30, 40, 50}), false);
+  q.set_mode(ResponseMode{.condstore = true, .qresync = true});
+  q.Enqueue(Expunge(11, {20, 30, 50}));
+  q.Enqueue(Flags(12, 40, pb::FLAGGED));
+  EXPECT_EQ(q.Sync(false), "* 4 FETCH (UID 40 MODSEQ (12) FLAGS (\\Flagged))\r\n");
+  EXPECT_EQ(q.Sync(true), "* VANISHED 20,30,50\r\n");
+  EXPECT_EQ(q.size(), 2u);
+  // UIDONLY: UIDFETCH by UID, VANISHED; IMAP4rev2: no RECENT.
+  MailboxView u(Mailbox({10, 20}), false);
+  u.set_mode(ResponseMode{.uidonly = true, .no_recent = true});
+  u.Enqueue(Append(11, {21}));
+  u.Enqueue(Expunge(12, {10}));
+  u.Enqueue(Flags(13, 20, pb::SEEN));
+  EXPECT_EQ(u.Sync(true), "* VANISHED 10\r\n* 2 EXISTS\r\n* 20 UIDFETCH (FLAGS (\\Seen))\r\n");
+  EXPECT_EQ(u.ChangedSince(11), std::vector<uint32_t>({1}));
+  EXPECT_EQ(u.ChangedSince(10), std::vector<uint32_t>({1, 2}));
+}
+
 TEST(MailboxViewTest, AppendGivesExistsEvenWhenExpungeWithheld) {
   MailboxView v(Mailbox({1, 2}), false);
   v.Enqueue(Expunge(11, {1}));

@@ -45,6 +45,28 @@ void Session::Deselect() {
   }
 }
 
+void Session::RefreshMode() {
+  MailboxView* v = view();
+  if (!v) return;
+  ResponseMode m;
+  m.condstore = enabled_.condstore || enabled_.qresync;
+  m.qresync = enabled_.qresync;
+  m.uidonly = enabled_.uidonly;
+  m.no_recent = enabled_.imap4rev2;
+  v->set_mode(m);
+}
+
+asio::awaitable<void> Session::EnableCondstore() {
+  if (enabled_.condstore) co_return;
+  enabled_.condstore = true;
+  RefreshMode();
+  // RFC 7162 3.1: a CONDSTORE-enabling command issued with a mailbox selected makes the server
+  // tell the mailbox's HIGHESTMODSEQ (as Dovecot does, before the command's own answer).
+  if (MailboxView* v = view()) {
+    co_await Send(absl::StrCat("* OK [HIGHESTMODSEQ ", v->modseq(), "] Highest\r\n"));
+  }
+}
+
 void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
   Authenticated a = *auth();
   uint64_t handle = 0;
@@ -59,6 +81,7 @@ void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
                                  });
   }
   session_state_ = Selected{a, std::move(view), handle};
+  RefreshMode();
   // Another session on this frontend may have subscribed the mailbox earlier, so the stream can
   // be past our snapshot: the first sync reads the log once to close that gap.
   need_poll_ = true;
@@ -104,6 +127,9 @@ std::string Session::Capabilities() const {
       "THREAD=REFERENCES",
       "BINARY",
       "PREVIEW",
+      "CONDSTORE",
+      "QRESYNC",
+      "UIDONLY",
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);

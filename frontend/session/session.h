@@ -86,6 +86,11 @@ class Session : public std::enable_shared_from_this<Session> {
   // resync), so changes committed just before are seen even if their event is still in flight.
   asio::awaitable<void> Sync(bool allow_expunge, bool poll = false);
 
+  // Pushes the enabled extensions into the selected view's ResponseMode.
+  void RefreshMode();
+  // Turns CONDSTORE on for a CONDSTORE-enabling command (RFC 7162 3.1); the first time with a
+  // mailbox selected, sends its HIGHESTMODSEQ.
+  asio::awaitable<void> EnableCondstore();
   // Enters Selected with `view` and subscribes it to the mailbox's change stream.
   void EnterSelected(std::unique_ptr<MailboxView> view);
   // Claims \Recent for the messages of the view that no session has seen (read-write only).

@@ -172,3 +172,43 @@ def test_view_matches_fresh_select_after_the_log_was_trimmed_while_cut_off(sessi
         time.sleep(0.2)
     assert compare(b, expected, known_only=False) == [], b.transcript(20)
     sessions.check()
+
+
+def test_qresync_when_the_log_no_longer_reaches(retention_cluster):
+    """SELECT (QRESYNC) from a modseq the trimmed log no longer covers: the VANISHED (EARLIER)
+    answer still names every expunged UID the client knew (the highest one included), and only
+    UIDs that are really gone; the FETCHes name every message changed since."""
+    import imapwire
+    c = retention_cluster
+    c.add_account("qr", "qr")
+    r = imapwire.Raw(c.host, c.imap_ports[0])
+    r.login("qr", "qr")
+    for i in range(6):
+        r.cmd_literal("APPEND INBOX", message(i, "qr"))
+    r.ok("ENABLE QRESYNC")
+    untagged, _ = r.ok("SELECT INBOX")
+    uv = int(re.search(rb"UIDVALIDITY (\d+)", b"\n".join(untagged)).group(1))
+    hms = int(re.search(rb"HIGHESTMODSEQ (\d+)", b"\n".join(untagged)).group(1))
+    r.ok("UNSELECT")
+    o = imapwire.Raw(c.host, c.imap_ports[1])
+    o.login("qr", "qr")
+    o.ok("SELECT INBOX")
+    o.ok("UID STORE 2,6 +FLAGS.SILENT (\\Deleted)")
+    o.ok("UID EXPUNGE 2,6")
+    for i in range(KEEP + 2):
+        o.ok("UID STORE 3 %sFLAGS.SILENT (\\Seen)" % ("+" if i % 2 == 0 else "-"))
+    o.ok("UID STORE 4 +FLAGS.SILENT (\\Flagged)")
+    o.close()
+    wait_for(lambda: swept(c, "change-log entries trimmed"), 15, "the change log to be trimmed")
+    untagged, _ = r.ok("SELECT INBOX (QRESYNC (%d %d 1:100))" % (uv, hms))
+    van = [u for u in untagged if u.startswith(b"* VANISHED (EARLIER) ")]
+    assert len(van) == 1, untagged
+    gone = set()
+    for part in van[0][len(b"* VANISHED (EARLIER) "):].decode().split(","):
+        a, _, b = part.partition(":")
+        gone.update(range(int(a), int(b or a) + 1))
+    assert gone == {2, 6}, untagged  # uid_next is 7: nothing above it is named
+    fetched = sorted(int(re.search(rb"UID (\d+)", u).group(1)) for u in untagged
+                     if re.match(rb"\* \d+ FETCH", u))
+    assert {3, 4} <= set(fetched) and not set(fetched) & gone, untagged
+    r.close()
