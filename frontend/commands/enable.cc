@@ -3,7 +3,9 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "frontend/commands/commands.h"
 #include "frontend/commands/util.h"
 #include "frontend/session/session.h"
@@ -20,7 +22,16 @@ constexpr Enableable kEnableable[] = {
     {"CONDSTORE", &EnabledExtensions::condstore},
     {"QRESYNC", &EnabledExtensions::qresync},
     {"UIDONLY", &EnabledExtensions::uidonly},
+    {"IMAP4rev2", &EnabledExtensions::imap4rev2},
 };
+
+// Whether `name` is a token of the capability list (only what is advertised can be enabled).
+bool Advertised(const std::string& caps, const char* name) {
+  for (absl::string_view tok : absl::StrSplit(caps, ' ')) {
+    if (absl::EqualsIgnoreCase(tok, name)) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -28,9 +39,10 @@ asio::awaitable<void> CmdEnable(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::EnableArgs>(cmd.args);
   EnabledExtensions& e = s.enabled();
   std::vector<const char*> listed;
+  const std::string caps = s.Capabilities();
   for (const std::string& requested : a.capabilities) {  // uppercased by the parser
     for (const Enableable& x : kEnableable) {
-      if (requested != absl::AsciiStrToUpper(x.name)) continue;
+      if (requested != absl::AsciiStrToUpper(x.name) || !Advertised(caps, x.name)) continue;
       e.*(x.flag) = true;
       bool dup = false;
       for (const char* l : listed) dup |= l == x.name;
