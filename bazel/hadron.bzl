@@ -50,6 +50,40 @@ def hadron_cc_test(name, system_deps = [], deps = [], copts = [], **kwargs):
         **kwargs
     )
 
+def hadron_fuzz_target(name, srcs, deps = [], corpus = None, dict = None, mutations = 2000,
+                       system_deps = []):
+    """A libFuzzer target (srcs define LLVMFuzzerTestOneInput) in three parts:
+      <name>_lib   the entry point as a library;
+      <name>_test  an ordinary test: the seed corpus `corpus` (a folder of this package) and
+                   `mutations` deterministic mutations built from the dictionary `dict`
+                   (common/fuzz/corpus_test.cc);
+      <name>       the libFuzzer binary, tagged manual: it links only under --config=fuzz
+                   (clang with -fsanitize=fuzzer,address,undefined; tests/fuzz/run.sh).
+    """
+    native.cc_library(
+        name = name + "_lib",
+        testonly = True,
+        srcs = srcs,
+        deps = deps + _sys(system_deps),
+        copts = HADRON_COPTS,
+        alwayslink = True,
+    )
+    pkg = native.package_name()
+    native.cc_test(
+        name = name + "_test",
+        srcs = ["//common/fuzz:corpus_test.cc"],
+        deps = [":" + name + "_lib", SYSTEM_DEPS["gtest"]],
+        copts = HADRON_COPTS,
+        data = native.glob([corpus + "/**"]) + [dict],
+        args = ["%s/%s" % (pkg, corpus), "%s/%s" % (pkg, dict), str(mutations)],
+    )
+    native.cc_binary(
+        name = name,
+        testonly = True,
+        deps = [":" + name + "_lib"],
+        tags = ["manual"],
+    )
+
 def hadron_proto_library(name, srcs, grpc = False, visibility = None):
     """Runs Debian's protoc (and grpc_cpp_plugin) in a genrule and wraps the output in a
     cc_library. srcs are paths relative to this package, which is also the import root, so

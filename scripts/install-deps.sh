@@ -13,6 +13,7 @@ PACKAGES=(
   isync          # mbsync, for the integration tests
   dovecot-imapd  # reference server for the differential tests (never started as a service)
   libpython3.11-testsuite  # real-world email samples for the differential corpus
+  clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for tests/fuzz/run.sh (--config=fuzz)
 )
 
 missing=()

@@ -21,3 +21,7 @@ echo "test: integration tests took $(( $(date +%s) - start ))s"
 
 # The concurrency tests again, against ThreadSanitizer builds of the servers (issue 3).
 bash tests/tsan.sh
+
+# Every libFuzzer target for a bounded time under ASan + UBSan (issue 6); longer runs:
+# bash tests/fuzz/run.sh 600.
+bash tests/fuzz/run.sh "${HADRON_FUZZ_SECONDS:-15}"
