@@ -20,7 +20,12 @@ absl::Status FromRocks(const rocksdb::Status& s) {
   if (s.IsNotFound()) return absl::NotFoundError(s.ToString());
   if (s.IsCorruption()) return absl::DataLossError(s.ToString());
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return absl::UnavailableError(s.ToString());
-  if (s.IsNoSpace()) return absl::ResourceExhaustedError(s.ToString());
+  // A full disk is the operator's to fix, not the client's: UNAVAILABLE (a client may retry
+  // later), never the path in RocksDB's message. Writes stay refused until a restart (RocksDB
+  // keeps its background error); reads go on.
+  if (s.IsNoSpace() || (s.IsIOError() && s.subcode() == rocksdb::Status::kNoSpace)) {
+    return absl::UnavailableError("the state service's disk is full");
+  }
   return absl::InternalError(s.ToString());
 }
 

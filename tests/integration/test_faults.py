@@ -1,0 +1,105 @@
+"""Storage faults (issue 6): a full disk under the statesvc.
+
+The statesvc's data directory is a small tmpfs. Clients APPEND until the disk is full: the APPEND
+that cannot be stored gets a clear `NO [UNAVAILABLE]` (or `NO [SERVERBUG]`), never an OK and never
+a dropped connection; the statesvc keeps serving reads (SELECT, FETCH of what was stored); once
+the disk has room again and the statesvc restarts, every acknowledged message is there and writes
+work again.
+
+Needs root (it mounts a tmpfs); CI runs as root.
+"""
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import imapwire
+from conftest import MultiCluster, _stop_multi, requires_hadron
+
+
+class SmallDiskCluster(MultiCluster):
+    def __init__(self, workdir, mountpoint):
+        super().__init__(workdir, frontends=1)
+        self.data_dir = mountpoint
+
+
+@pytest.fixture
+def small_disk(cluster):
+    requires_hadron(cluster)
+    if os.geteuid() != 0:
+        pytest.skip("mounting a tmpfs needs root (CI runs as root)")
+    workdir = tempfile.mkdtemp(prefix="hadron-it-faults-")
+    mnt = os.path.join(workdir, "disk")
+    os.makedirs(mnt)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=24m", "tmpfs", mnt], check=True)
+    c = SmallDiskCluster(workdir, mnt)
+    try:
+        c.start()
+        yield c
+    finally:
+        san = _stop_multi(c, None)
+        subprocess.run(["umount", "-l", mnt], check=False)
+        shutil.rmtree(workdir, ignore_errors=True)
+        assert not san, san
+
+
+def test_full_disk_gives_a_clear_no_and_reads_go_on(small_disk):
+    c = small_disk
+    c.add_account("full", "fullpw")
+    r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
+    r.login("full", "fullpw")
+    acked = {}
+    refused = None
+    for i in range(200):  # 200 x 256 KiB is twice the disk
+        data = (b"Subject: big %d\r\n\r\n" % i) + (b"%07d " % i) * (256 * 1024 // 8) + b"\r\n"
+        _, tagged = r.cmd_literal("APPEND INBOX", data, timeout=60)
+        m = re.search(rb" OK \[APPENDUID \d+ (\d+)\]", tagged)
+        if m:
+            acked[int(m.group(1))] = data
+            continue
+        refused = tagged
+        break
+    assert refused is not None, "the 24 MiB disk never filled"
+    assert re.search(rb" NO \[(UNAVAILABLE|SERVERBUG)\]", refused), refused
+    assert len(acked) >= 10, len(acked)
+    # The session is still usable and reads are served.
+    untagged, _ = r.ok("SELECT INBOX")
+    assert b"* %d EXISTS" % len(acked) in untagged, untagged
+    first = min(acked)
+    untagged, _ = r.ok("UID FETCH %d BODY.PEEK[]" % first, timeout=60)
+    assert acked[first] in untagged[0]
+    # Another write is refused the same way, the connection stays.
+    _, tagged = r.cmd("STORE 1 +FLAGS (\\Seen)")
+    assert re.search(rb" (OK|NO \[(UNAVAILABLE|SERVERBUG)\])", tagged), tagged
+    r.ok("NOOP")
+    r.close()
+    # Room again, and a restart: all acknowledged messages intact, writes work.
+    subprocess.run(["mount", "-o", "remount,size=256m", c.data_dir], check=True)
+    c.statesvc.stop()
+    c.start_statesvc()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
+            r.login("full", "fullpw")
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "statesvc did not come back"
+            time.sleep(0.3)
+    r.ok("SELECT INBOX")
+    untagged, _ = r.ok("UID FETCH 1:* BODY.PEEK[]", timeout=120)
+    got = {}
+    for u in untagged:
+        m = re.match(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{(\d+)\}\r\n", u)
+        if m:
+            got[int(m.group(1))] = u[m.end():m.end() + int(m.group(2))]
+    assert set(acked) <= set(got), sorted(set(acked) - set(got))
+    assert all(got[u] == d for u, d in acked.items())
+    _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: after\r\n\r\nroom again\r\n")
+    assert b"OK [APPENDUID" in tagged, tagged
+    r.close()
