@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "common/grpc_tls.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_split.h"
 #include "asio/io_context.hpp"
@@ -20,6 +21,11 @@ ABSL_FLAG(std::string, tls_listen, "", "implicit-TLS IMAP listener, HOST:PORT");
 ABSL_FLAG(std::string, tls_cert, "", "PEM certificate chain file");
 ABSL_FLAG(std::string, tls_key, "", "PEM private key file");
 ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "state service(s), HOST:PORT[,HOST:PORT...]");
+ABSL_FLAG(std::string, statesvc_tls_ca, "", "PEM CA of the statesvc: talk to it over TLS");
+ABSL_FLAG(std::string, statesvc_tls_cert, "", "PEM client certificate for the statesvc (mTLS)");
+ABSL_FLAG(std::string, statesvc_tls_key, "", "PEM key of --statesvc_tls_cert");
+ABSL_FLAG(bool, statesvc_allow_plaintext, false,
+          "allow plaintext gRPC to a non-loopback statesvc (loopback is always allowed)");
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus metrics listener (not yet served)");
 ABSL_FLAG(int, threads, 0, "I/O threads; 0 = one per core");
 ABSL_FLAG(int64_t, max_literal, 64 << 20, "largest APPEND literal accepted (APPENDLIMIT)");
@@ -37,7 +43,17 @@ int main(int argc, char** argv) {
     return 2;
   }
   // Sharding comes later: one statesvc for now; its channel is shared by calls and the stream.
-  auto channel = hadron::frontend::NewStateChannel(targets[0]);
+  hadron::GrpcTlsConfig grpc_tls;
+  grpc_tls.ca = absl::GetFlag(FLAGS_statesvc_tls_ca);
+  grpc_tls.cert = absl::GetFlag(FLAGS_statesvc_tls_cert);
+  grpc_tls.key = absl::GetFlag(FLAGS_statesvc_tls_key);
+  grpc_tls.allow_plaintext = absl::GetFlag(FLAGS_statesvc_allow_plaintext);
+  auto credentials = hadron::GrpcChannelCredentials(grpc_tls, targets[0]);
+  if (!credentials.ok()) {
+    std::cerr << "hadron-frontend: " << credentials.status().message() << "\n";
+    return 2;
+  }
+  auto channel = hadron::frontend::NewStateChannel(targets[0], *credentials);
   auto state = hadron::frontend::NewGrpcStateClient(channel);
   asio::io_context io;
   hadron::frontend::ServerOptions options;

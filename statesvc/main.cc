@@ -11,6 +11,7 @@
 #include <grpc/support/log.h>
 
 #include "absl/flags/flag.h"
+#include "common/grpc_tls.h"
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
 #include "common/log.h"
@@ -19,6 +20,12 @@
 #include "statesvc/store/store.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:50051", "HOST:PORT for the gRPC services");
+ABSL_FLAG(std::string, grpc_tls_cert, "", "PEM certificate chain for gRPC over TLS");
+ABSL_FLAG(std::string, grpc_tls_key, "", "PEM private key for gRPC over TLS");
+ABSL_FLAG(std::string, grpc_tls_client_ca, "",
+          "PEM CA: require client certificates signed by it (mTLS)");
+ABSL_FLAG(bool, grpc_allow_plaintext, false,
+          "allow plaintext gRPC on a non-loopback --listen (loopback is always allowed)");
 ABSL_FLAG(std::string, data_dir, "", "directory of the RocksDB database (created if missing)");
 ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for /metrics (not implemented yet)");
 ABSL_FLAG(int64_t, expunged_retention_seconds, 3600,
@@ -104,7 +111,14 @@ int main(int argc, char** argv) {
   };
   auto store = hadron::store::Store::Open(data_dir, options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
-  auto server = hadron::service::Server::Start(store->get(), listen);
+  hadron::GrpcTlsConfig tls;
+  tls.cert = absl::GetFlag(FLAGS_grpc_tls_cert);
+  tls.key = absl::GetFlag(FLAGS_grpc_tls_key);
+  tls.ca = absl::GetFlag(FLAGS_grpc_tls_client_ca);
+  tls.allow_plaintext = absl::GetFlag(FLAGS_grpc_allow_plaintext);
+  auto credentials = hadron::GrpcServerCredentials(tls, listen);
+  if (!credentials.ok()) return Fail(std::string(credentials.status().message()));
+  auto server = hadron::service::Server::Start(store->get(), listen, *credentials);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   g_started = true;
   if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {

@@ -92,7 +92,8 @@ class GrpcStateClient final : public StateClient {
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> NewStateChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> NewStateChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(kMaxMessageBytes);
   args.SetMaxSendMessageSize(kMaxMessageBytes);
@@ -101,7 +102,8 @@ std::shared_ptr<grpc::Channel> NewStateChannel(const std::string& target) {
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  if (!credentials) credentials = grpc::InsecureChannelCredentials();
+  return grpc::CreateCustomChannel(target, credentials, args);
 }
 
 std::unique_ptr<StateClient> NewGrpcStateClient(std::shared_ptr<grpc::Channel> channel) {

@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "asio/awaitable.hpp"
+#include "grpcpp/security/credentials.h"
 #include "hadron/state/v1/state.pb.h"
 
 namespace grpc {
@@ -59,7 +60,9 @@ class StateClient {
 };
 
 // A channel to one statesvc, with the frontend's limits and reconnect policy.
-std::shared_ptr<grpc::Channel> NewStateChannel(const std::string& target);
+// `credentials`: from GrpcChannelCredentials (common/grpc_tls.h); null means plaintext.
+std::shared_ptr<grpc::Channel> NewStateChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 // The real client over gRPC (one shard for now).
 std::unique_ptr<StateClient> NewGrpcStateClient(std::shared_ptr<grpc::Channel> channel);

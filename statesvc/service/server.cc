@@ -9,11 +9,14 @@ namespace hadron::service {
 
 Server::Server(store::Store* store) : store_(store), state_(store, &hub_), mail_(store) {}
 
-absl::StatusOr<std::unique_ptr<Server>> Server::Start(store::Store* store, const std::string& listen) {
+absl::StatusOr<std::unique_ptr<Server>> Server::Start(
+    store::Store* store, const std::string& listen,
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
   std::unique_ptr<Server> s(new Server(store));
   grpc::EnableDefaultHealthCheckService(true);
   grpc::ServerBuilder builder;
-  builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &s->port_);
+  if (!credentials) credentials = grpc::InsecureServerCredentials();
+  builder.AddListeningPort(listen, credentials, &s->port_);
   builder.SetMaxReceiveMessageSize(kMaxMessageBytes);
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&s->state_);

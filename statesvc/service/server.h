@@ -18,7 +18,10 @@ inline constexpr int kMaxMessageBytes = 64 << 20;
 class Server {
  public:
   // Starts listening on `listen` (HOST:PORT; port 0 picks one). The store must outlive the server.
-  static absl::StatusOr<std::unique_ptr<Server>> Start(store::Store* store, const std::string& listen);
+  // `credentials`: from GrpcServerCredentials (common/grpc_tls.h); null means plaintext.
+  static absl::StatusOr<std::unique_ptr<Server>> Start(
+      store::Store* store, const std::string& listen,
+      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
   ~Server();  // Shutdown()
 
   int port() const { return port_; }

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "absl/flags/flag.h"
+#include "common/grpc_tls.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "absl/flags/parse.h"
@@ -17,6 +18,11 @@
 ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "HOST:PORT of the state service");
 ABSL_FLAG(std::string, password, "", "password for account add / account passwd");
 ABSL_FLAG(std::string, mailbox, "INBOX", "mailbox for deliver");
+ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the statesvc: talk to it over TLS");
+ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate (mTLS)");
+ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert");
+ABSL_FLAG(bool, allow_plaintext, false,
+          "allow plaintext gRPC to a non-loopback statesvc (loopback is always allowed)");
 ABSL_FLAG(int, timeout_seconds, 10, "deadline of each call");
 
 namespace {
@@ -86,8 +92,15 @@ int main(int argc, char** argv) {
   grpc::ChannelArguments channel_args;
   channel_args.SetMaxSendMessageSize(64 << 20);
   channel_args.SetMaxReceiveMessageSize(64 << 20);
-  auto channel = grpc::CreateCustomChannel(absl::GetFlag(FLAGS_statesvc),
-                                           grpc::InsecureChannelCredentials(), channel_args);
+  hadron::GrpcTlsConfig tls;
+  tls.ca = absl::GetFlag(FLAGS_tls_ca);
+  tls.cert = absl::GetFlag(FLAGS_tls_cert);
+  tls.key = absl::GetFlag(FLAGS_tls_key);
+  tls.allow_plaintext = absl::GetFlag(FLAGS_allow_plaintext);
+  auto credentials = hadron::GrpcChannelCredentials(tls, absl::GetFlag(FLAGS_statesvc));
+  if (!credentials.ok()) return Usage(std::string(credentials.status().message()));
+  auto channel =
+      grpc::CreateCustomChannel(absl::GetFlag(FLAGS_statesvc), *credentials, channel_args);
   auto mail = mv::Mail::NewStub(channel);
 
   const std::string& cmd = args[0];
