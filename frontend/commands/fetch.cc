@@ -35,7 +35,7 @@ bool NeedsStructure(const Att& a) {
 }
 bool NeedsServer(const Att& a) {
   return NeedsStructure(a) || a.kind == Att::Kind::kInternalDate ||
-         a.kind == Att::Kind::kRfc822Size;
+         a.kind == Att::Kind::kRfc822Size || a.kind == Att::Kind::kSaveDate;
 }
 
 void AppendLiteral(std::string* out, std::string_view data) {
@@ -92,6 +92,11 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         items.push_back(absl::StrCat(
             "INTERNALDATE \"", imap::FormatDateTime(m->internal_date(), m->internal_date_tz()),
             "\""));
+        break;
+      case Att::Kind::kSaveDate:
+        // RFC 8514: kept for every message, in UTC (Dovecot shows its server's zone).
+        items.push_back(
+            absl::StrCat("SAVEDATE \"", imap::FormatDateTime(m->save_date(), 0), "\""));
         break;
       case Att::Kind::kRfc822Size: items.push_back(absl::StrCat("RFC822.SIZE ", m->size())); break;
       case Att::Kind::kModSeq:

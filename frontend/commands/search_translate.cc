@@ -2,6 +2,8 @@
 #include "frontend/commands/search_translate.h"
 
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 
 namespace hadron::frontend {
 namespace {
@@ -13,6 +15,14 @@ int64_t Days(absl::CivilDay d) { return d - absl::CivilDay(1970, 1, 1); }
 
 void AddUidSet(const MailboxView& view, const imap::SequenceSet& set, bool uid_mode, PK* out) {
   out->set_kind(PK::UID_SET);
+  if (set.saved) {  // "$" (RFC 5182): the saved UIDs, for SEARCH and UID SEARCH alike
+    for (auto [lo, hi] : view.saved_search()) {
+      auto* r = out->add_uids();
+      r->set_first(lo);
+      r->set_last(hi);
+    }
+    return;
+  }
   // A sequence set beyond the view matches nothing past it (SEARCH is not an error there).
   if (uid_mode) {
     for (auto [lo, hi] : imap::Resolve(set, view.MaxUid())) {
@@ -115,6 +125,19 @@ void Translate(const MailboxView& view, const imap::SearchKey& k, PK* out) {
     case K::kBcc: header("Bcc"); break;
     case K::kSubject: header("Subject"); break;
     case K::kModSeq: out->set_kind(PK::MODSEQ); out->set_size(k.number); break;
+    // WITHIN (RFC 5032): seconds before now, as Dovecot counts them (OLDER includes the edge).
+    case K::kOlder:
+      out->set_kind(PK::OLDER);
+      out->set_date(absl::ToUnixSeconds(absl::Now()) - static_cast<int64_t>(k.number));
+      break;
+    case K::kYounger:
+      out->set_kind(PK::YOUNGER);
+      out->set_date(absl::ToUnixSeconds(absl::Now()) - static_cast<int64_t>(k.number));
+      break;
+    case K::kSavedBefore: out->set_kind(PK::SAVEDBEFORE); out->set_date(Days(k.date)); break;
+    case K::kSavedOn: out->set_kind(PK::SAVEDON); out->set_date(Days(k.date)); break;
+    case K::kSavedSince: out->set_kind(PK::SAVEDSINCE); out->set_date(Days(k.date)); break;
+    case K::kSaveDateSupported: out->set_kind(PK::SAVEDATESUPPORTED); break;
   }
 }
 

@@ -15,6 +15,14 @@ namespace hadron::frontend {
 absl::StatusOr<std::vector<SeqUid>> ResolveSet(const MailboxView& view,
                                                const imap::SequenceSet& set, bool uid_mode) {
   std::vector<SeqUid> out;
+  if (set.saved) {
+    // "$" (RFC 5182) names the saved messages by UID whether or not the command is a UID
+    // command; the ones no longer in the view (their EXPUNGE was reported) are left out.
+    imap::SequenceSet uids;
+    for (auto [lo, hi] : view.saved_search()) uids.ranges.push_back({lo, hi});
+    if (uids.ranges.empty()) return out;
+    return ResolveSet(view, uids, /*uid_mode=*/true);
+  }
   if (uid_mode) {
     if (view.size() == 0) return out;
     for (auto [lo, hi] : imap::Resolve(set, view.MaxUid())) {

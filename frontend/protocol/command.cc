@@ -32,6 +32,7 @@ std::string FetchAtt::ResponseName() const {
     case Kind::kUid: return "UID";
     case Kind::kModSeq: return "MODSEQ";
     case Kind::kPreview: return "PREVIEW";
+    case Kind::kSaveDate: return "SAVEDATE";
     case Kind::kBinarySize: return absl::StrCat("BINARY.SIZE[", PartPath(part), "]");
     case Kind::kBinary: out = absl::StrCat("BINARY[", PartPath(part), "]"); break;
     case Kind::kBodySection: {

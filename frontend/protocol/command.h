@@ -32,6 +32,7 @@ struct FetchAtt {
     kBinarySize,   // BINARY.SIZE[...]
     kModSeq,
     kPreview,  // PREVIEW and PREVIEW (LAZY) (RFC 8970)
+    kSaveDate,  // SAVEDATE (RFC 8514)
   };
   Kind kind = Kind::kFlags;
   bool lazy = false;           // PREVIEW (LAZY)
@@ -89,6 +90,12 @@ struct SearchKey {
     kBcc,
     kSubject,
     kModSeq,  // number = mod-sequence-valzer (entry name/type, if given, are ignored)
+    kOlder,    // number = seconds (RFC 5032 WITHIN)
+    kYounger,  // number = seconds
+    kSavedBefore,  // date (RFC 8514 SAVEDATE)
+    kSavedOn,
+    kSavedSince,
+    kSaveDateSupported,
   };
   Kind kind = Kind::kAll;
   std::vector<SearchKey> children;

@@ -347,6 +347,7 @@ class Parser {
         {"RFC822.HEADER", K::kRfc822Header}, {"RFC822.SIZE", K::kRfc822Size},
         {"RFC822.TEXT", K::kRfc822Text},    {"BODYSTRUCTURE", K::kBodyStructure},
         {"UID", K::kUid},                   {"MODSEQ", K::kModSeq},
+        {"SAVEDATE", K::kSaveDate},
     };
     for (const auto& [n, k] : kSimple) {
       if (name == n) {
@@ -518,7 +519,9 @@ class Parser {
     }
     std::string name = ToUpper(Span(IsAtomChar));
     if (name.empty()) return Bad("Invalid search key");
-    enum class Arg { kNone, kString, kDate, kNumber, kKeyword, kHeader, kUidSet, kNot, kOr, kModSeq };
+    enum class Arg {
+      kNone, kString, kDate, kNumber, kKeyword, kHeader, kUidSet, kNot, kOr, kModSeq, kInterval
+    };
     struct Entry {
       const char* name;
       K kind;
@@ -561,6 +564,12 @@ class Parser {
         {"NOT", K::kNot, Arg::kNot},
         {"OR", K::kOr, Arg::kOr},
         {"MODSEQ", K::kModSeq, Arg::kModSeq},
+        {"OLDER", K::kOlder, Arg::kInterval},
+        {"YOUNGER", K::kYounger, Arg::kInterval},
+        {"SAVEDBEFORE", K::kSavedBefore, Arg::kDate},
+        {"SAVEDON", K::kSavedOn, Arg::kDate},
+        {"SAVEDSINCE", K::kSavedSince, Arg::kDate},
+        {"SAVEDATESUPPORTED", K::kSaveDateSupported, Arg::kNone},
     };
     const Entry* e = nullptr;
     for (const Entry& k : kKeys) {
@@ -617,6 +626,13 @@ class Parser {
         PARSE_ASSIGN_OR_RETURN(SearchKey b, Key(depth + 1));
         key.children.push_back(std::move(a));
         key.children.push_back(std::move(b));
+        break;
+      }
+      case Arg::kInterval: {
+        // OLDER/YOUNGER SP nz-number (RFC 5032); 0 is BAD, as Dovecot answers.
+        PARSE_RETURN_IF_ERROR(Sp());
+        PARSE_ASSIGN_OR_RETURN(key.number, Number(0xffffffffULL));
+        if (key.number == 0) return Bad("Invalid search interval parameter");
         break;
       }
       case Arg::kModSeq: {

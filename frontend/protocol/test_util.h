@@ -56,6 +56,12 @@ inline std::string DescribeKey(const SearchKey& k) {
     case K::kBcc: return "BCC:" + k.value;
     case K::kSubject: return "SUBJECT:" + k.value;
     case K::kModSeq: return absl::StrCat("MODSEQ:", k.number);
+    case K::kOlder: return absl::StrCat("OLDER:", k.number);
+    case K::kYounger: return absl::StrCat("YOUNGER:", k.number);
+    case K::kSavedBefore: return "SAVEDBEFORE:" + FormatDate(k.date);
+    case K::kSavedOn: return "SAVEDON:" + FormatDate(k.date);
+    case K::kSavedSince: return "SAVEDSINCE:" + FormatDate(k.date);
+    case K::kSaveDateSupported: return "SAVEDATESUPPORTED";
   }
   return "?";
 }

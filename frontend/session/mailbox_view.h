@@ -119,6 +119,14 @@ class MailboxView {
   // Called after SELECT has told the client the counts.
   void MarkCountsReported() { reported_recent_ = recent_count_; }
 
+  // RFC 5182 SEARCHRES: what the last SEARCH ... RETURN (SAVE) found ("$"), as ascending UID
+  // ranges; empty for a new view (SELECT/EXAMINE reset it). It is resolved against the view
+  // when used, so messages whose EXPUNGE the client has seen drop out of it by themselves.
+  const std::vector<std::pair<uint32_t, uint32_t>>& saved_search() const { return saved_search_; }
+  void set_saved_search(std::vector<std::pair<uint32_t, uint32_t>> uid_ranges) {
+    saved_search_ = std::move(uid_ranges);
+  }
+
   // --- the shared base and this view's delta ---
   const std::shared_ptr<const SnapshotBase>& base() const { return base_; }
   // Bytes this view holds beyond its base: itself, the delta, queues, keyword extras.
@@ -204,6 +212,7 @@ class MailboxView {
   uint32_t reported_recent_ = 0;
   std::deque<std::pair<pb::Change, bool>> pending_;
   std::vector<uint32_t> changed_flags_;  // uids whose new flags are not yet reported
+  std::vector<std::pair<uint32_t, uint32_t>> saved_search_;  // SEARCHRES "$", UID ranges
 };
 
 }  // namespace hadron::frontend

@@ -130,6 +130,10 @@ std::string Session::Capabilities() const {
       "CONDSTORE",
       "QRESYNC",
       "UIDONLY",
+      "ESEARCH",
+      "SEARCHRES",
+      "WITHIN",
+      "SAVEDATE",
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);

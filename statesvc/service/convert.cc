@@ -8,7 +8,10 @@ constexpr int kMaxSearchDepth = 64;
 
 absl::StatusOr<store::SearchKey> KeyFromProto(const state::v1::SearchKey& key, int depth) {
   if (depth > kMaxSearchDepth) return absl::InvalidArgumentError("search key nested too deeply");
-  if (key.kind() < state::v1::SearchKey::ALL || key.kind() > state::v1::SearchKey::MODSEQ) {
+  const bool search_slice = key.kind() >= state::v1::SearchKey::OLDER &&
+                            key.kind() <= state::v1::SearchKey::SAVEDATESUPPORTED;
+  if (!search_slice &&
+      (key.kind() < state::v1::SearchKey::ALL || key.kind() > state::v1::SearchKey::MODSEQ)) {
     return absl::InvalidArgumentError("unknown search key kind");
   }
   store::SearchKey out;

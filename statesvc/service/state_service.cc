@@ -233,6 +233,7 @@ grpc::Status StateService::Fetch(grpc::ServerContext*, const FetchRequest* req,
     out->set_size(m.size);
     out->set_internal_date(m.internal_date);
     out->set_internal_date_tz(m.internal_date_tz);
+    out->set_save_date(m.save_date);
     if (req->want_structure()) {
       out->set_envelope(std::move(m.envelope));
       out->set_body(std::move(m.body));
@@ -292,9 +293,11 @@ grpc::Status StateService::Search(grpc::ServerContext*, const SearchRequest* req
                                   SearchResponse* resp) {
   auto key = FromProto(req->key());
   if (!key.ok()) return ToGrpc(key.status());
-  auto uids = store_->Search(req->account_id(), req->mailbox_id(), *key);
+  std::vector<uint64_t> modseqs;
+  auto uids = store_->Search(req->account_id(), req->mailbox_id(), *key, &modseqs);
   if (!uids.ok()) return ToGrpc(uids.status());
   for (uint32_t uid : *uids) resp->add_uids(uid);
+  for (uint64_t m : modseqs) resp->add_modseqs(m);
   return grpc::Status::OK;
 }
 

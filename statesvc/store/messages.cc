@@ -66,6 +66,7 @@ absl::StatusOr<AppendResult> Store::Append(uint64_t account, std::string_view ma
   rec.internal_date = internal_date;
   rec.internal_date_tz = internal_date_tz;
   rec.size = content.size();
+  rec.save_date = absl::ToUnixSeconds(absl::Now());
   const uint32_t uid = mb.info.uid_next;
   mb.info.uid_next += 1;
   mb.info.highest_modseq = rec.modseq;
@@ -116,6 +117,8 @@ absl::StatusOr<std::vector<FetchedMessage>> Store::Fetch(uint64_t account, uint6
     f.size = rec.size;
     f.internal_date = rec.internal_date;
     f.internal_date_tz = rec.internal_date_tz;
+    // Messages stored before save dates were kept count as saved when they arrived.
+    f.save_date = rec.save_date != 0 ? rec.save_date : rec.internal_date;
     if (want_structure) {
       ASSIGN_OR_RETURN(auto p, GetValue(db_, cf(kParsed), keys::BlobKey(rec.blob), snap.get()));
       if (!p) return absl::DataLossError(absl::StrCat("parsed structure missing for uid ", uid));
@@ -256,10 +259,12 @@ absl::StatusOr<CopyResult> Store::Copy(uint64_t account, uint64_t mailbox,
   std::vector<Pending> pending;
   const uint64_t dst_modseq = dst.info.highest_modseq + 1;
   Change appended{dst_modseq, Change::kAppend, {}, {}};
+  const int64_t save_date = absl::ToUnixSeconds(absl::Now());  // RFC 8514: COPY/MOVE save anew
   for (const auto& [uid, rec] : found) {
     MessageRecord copy = rec;
     ASSIGN_OR_RETURN(copy.flags, CanonicalFlags(rec.flags, dst, true));
     copy.modseq = dst_modseq;
+    copy.save_date = save_date;
     const uint32_t new_uid = dst.info.uid_next++;
     batch.Put(cf(kMessages), keys::MessageKey(account, dst_id, new_uid), EncodeMessage(copy));
     blobs.delta[copy.blob] += 1;

@@ -187,6 +187,7 @@ std::string EncodeMessage(const MessageRecord& r) {
   e.Signed(r.internal_date);
   e.Signed(r.internal_date_tz);
   e.Varint(r.size);
+  e.Signed(r.save_date);
   return e.Finish();
 }
 
@@ -199,6 +200,7 @@ absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in) {
   r.internal_date = d.Signed();
   r.internal_date_tz = static_cast<int32_t>(d.Signed());
   r.size = d.Varint();
+  if (!d.AtEnd()) r.save_date = d.Signed();  // records written before SAVEDATE lack it
   if (auto s = d.Done("message"); !s.ok()) return s;
   return r;
 }
@@ -233,6 +235,7 @@ std::string EncodeExpunged(const ExpungedRecord& r) {
   e.Varint(r.message.size);
   e.Signed(r.expunged_at_us);
   e.Varint(r.modseq);
+  e.Signed(r.message.save_date);
   return e.Finish();
 }
 
@@ -247,6 +250,7 @@ absl::StatusOr<ExpungedRecord> DecodeExpunged(std::string_view in) {
   r.message.size = d.Varint();
   r.expunged_at_us = d.Signed();
   r.modseq = d.Varint();
+  if (!d.AtEnd()) r.message.save_date = d.Signed();
   if (auto s = d.Done("expunged"); !s.ok()) return s;
   return r;
 }

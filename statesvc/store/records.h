@@ -34,6 +34,7 @@ struct MessageRecord {
   int64_t internal_date = 0;
   int32_t internal_date_tz = 0;
   uint64_t size = 0;
+  int64_t save_date = 0;  // unix seconds it was saved into this mailbox; 0: before SAVEDATE
 };
 
 // A message expunged but kept fetchable for sessions not yet told (see Store::Sweep).

@@ -33,6 +33,13 @@ class Candidate {
     return DaysSinceEpoch(absl::ToCivilDay(absl::FromUnixSeconds(rec_.internal_date), tz));
   }
 
+  // The UTC day the message was saved into the mailbox (records older than SAVEDATE support
+  // count as saved at their internal date, as FETCH SAVEDATE reports them).
+  int64_t SaveDay() const {
+    int64_t t = rec_.save_date != 0 ? rec_.save_date : rec_.internal_date;
+    return DaysSinceEpoch(absl::ToCivilDay(absl::FromUnixSeconds(t), absl::UTCTimeZone()));
+  }
+
   absl::StatusOr<std::string_view> Raw() {
     if (!raw_) {
       ASSIGN_OR_RETURN(auto v, GetValue(db_, blobs_, keys::BlobKey(rec_.blob), snap_));
@@ -158,6 +165,18 @@ absl::StatusOr<bool> Matches(const SearchKey& key, Candidate& c, int depth) {
       return r.size < key.size;
     case SearchKey::kModseq:
       return r.modseq >= key.size;
+    case SearchKey::kOlder:
+      return r.internal_date <= key.date;
+    case SearchKey::kYounger:
+      return r.internal_date >= key.date;
+    case SearchKey::kSavedBefore:
+      return c.SaveDay() < key.date;
+    case SearchKey::kSavedOn:
+      return c.SaveDay() == key.date;
+    case SearchKey::kSavedSince:
+      return c.SaveDay() >= key.date;
+    case SearchKey::kSaveDateSupported:
+      return true;
     case SearchKey::kHeader: {
       // Like Dovecot: any occurrence of the header; an empty key tests that it exists; values
       // RFC 2047 decoded and compared in Dovecot's normalized (decomposed titlecase) form.
@@ -201,7 +220,8 @@ absl::StatusOr<bool> Matches(const SearchKey& key, Candidate& c, int depth) {
 }  // namespace
 
 absl::StatusOr<std::vector<uint32_t>> Store::Search(uint64_t account, uint64_t mailbox,
-                                                    const SearchKey& key) {
+                                                    const SearchKey& key,
+                                                    std::vector<uint64_t>* modseqs) {
   ScopedSnapshot snap(db_);
   RETURN_IF_ERROR(LoadMailbox(account, mailbox, snap.get()).status());
   ASSIGN_OR_RETURN(auto messages, LoadMessages(account, mailbox, snap.get()));
@@ -209,7 +229,9 @@ absl::StatusOr<std::vector<uint32_t>> Store::Search(uint64_t account, uint64_t m
   for (const auto& [uid, rec] : messages) {
     Candidate c(db_, cf(kBlobs), cf(kParsed), snap.get(), uid, rec);
     ASSIGN_OR_RETURN(bool m, Matches(key, c, 0));
-    if (m) out.push_back(uid);
+    if (!m) continue;
+    out.push_back(uid);
+    if (modseqs != nullptr) modseqs->push_back(rec.modseq);
   }
   return out;
 }

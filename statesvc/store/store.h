@@ -114,8 +114,10 @@ class Store {
   absl::StatusOr<CopyResult> Copy(uint64_t account, uint64_t mailbox,
                                   absl::Span<const uint32_t> uids, std::string_view destination,
                                   bool move);
+  // UIDs of the matching messages, ascending; with `modseqs`, their modseqs alongside.
   absl::StatusOr<std::vector<uint32_t>> Search(uint64_t account, uint64_t mailbox,
-                                               const SearchKey& key);
+                                               const SearchKey& key,
+                                               std::vector<uint64_t>* modseqs = nullptr);
   absl::StatusOr<ChangesResult> GetChanges(uint64_t account, uint64_t mailbox,
                                            uint64_t since_modseq);
 

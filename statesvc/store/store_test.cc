@@ -8,6 +8,8 @@
 #include <thread>
 
 #include "absl/time/civil_time.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 
@@ -485,6 +487,71 @@ TEST_F(StoreTest, SearchKeys) {
   EXPECT_THAT(search(not_seen), ElementsAre(2));
   SearchKey bad_or{SearchKey::kOr, {seen}};
   EXPECT_TRUE(absl::IsInvalidArgument(store_->Search(id, mb, bad_or).status()));
+}
+
+TEST_F(StoreTest, SaveDateWithinAndSearchModseqs) {
+  uint64_t id = NewAccount();
+  const int64_t before = absl::ToUnixSeconds(absl::Now());
+  auto r = Add(id, "INBOX", kMessage1, {}, 1600000000, 0);  // internal date in 2020
+  Add(id, "INBOX", kMessage2, {}, 1700000000, 0);
+  const int64_t after = absl::ToUnixSeconds(absl::Now());
+  const uint64_t mb = r.mailbox_id;
+  uint32_t both[] = {1, 2};
+  auto f = store_->Fetch(id, mb, both, false, false);
+  ASSERT_TRUE(f.ok()) << f.status();
+  // RFC 8514: the save date is when the message arrived, not its internal date.
+  for (const auto& m : *f) {
+    EXPECT_GE(m.save_date, before);
+    EXPECT_LE(m.save_date, after);
+  }
+  auto search = [&](const SearchKey& key, std::vector<uint64_t>* modseqs = nullptr) {
+    auto res = store_->Search(id, mb, key, modseqs);
+    EXPECT_TRUE(res.ok()) << res.status();
+    return res.value_or(std::vector<uint32_t>{});
+  };
+  const int64_t today =
+      absl::ToCivilDay(absl::FromUnixSeconds(after), absl::UTCTimeZone()) - absl::CivilDay(1970, 1, 1);
+  SearchKey k{SearchKey::kSavedOn};
+  k.date = today;
+  EXPECT_THAT(search(k), ElementsAre(1, 2));
+  k.kind = SearchKey::kSavedBefore;
+  EXPECT_THAT(search(k), IsEmpty());
+  k.date = today + 1;
+  EXPECT_THAT(search(k), ElementsAre(1, 2));
+  k.kind = SearchKey::kSavedSince;
+  EXPECT_THAT(search(k), IsEmpty());
+  EXPECT_THAT(search(SearchKey{SearchKey::kSaveDateSupported}), ElementsAre(1, 2));
+  // WITHIN: absolute UNIX times; OLDER includes its edge, YOUNGER too.
+  k = SearchKey{SearchKey::kOlder};
+  k.date = 1600000000;
+  EXPECT_THAT(search(k), ElementsAre(1));
+  k.date = 1599999999;
+  EXPECT_THAT(search(k), IsEmpty());
+  k.kind = SearchKey::kYounger;
+  k.date = 1700000000;
+  EXPECT_THAT(search(k), ElementsAre(2));
+  k.date = 1600000000;
+  EXPECT_THAT(search(k), ElementsAre(1, 2));
+  // Matches come with their modseqs.
+  std::vector<uint64_t> modseqs;
+  EXPECT_THAT(search(SearchKey{}, &modseqs), ElementsAre(1, 2));
+  ASSERT_EQ(modseqs.size(), 2u);
+  EXPECT_EQ(modseqs[0], (*f)[0].modseq);
+  EXPECT_EQ(modseqs[1], (*f)[1].modseq);
+
+  // COPY and MOVE save the message anew (the clock has to move on for this to show).
+  absl::SleepFor(absl::Milliseconds(1100));
+  uint32_t one[] = {1}, two[] = {2};
+  auto c = store_->Copy(id, mb, one, "Archive", false);
+  ASSERT_TRUE(c.ok()) << c.status();
+  auto m = store_->Copy(id, mb, two, "Archive", true);
+  ASSERT_TRUE(m.ok()) << m.status();
+  uint32_t copied[] = {c->destination_uids[0], m->destination_uids[0]};
+  auto g = store_->Fetch(id, c->destination_id, copied, false, false);
+  ASSERT_TRUE(g.ok()) << g.status();
+  EXPECT_GT((*g)[0].save_date, (*f)[0].save_date);
+  EXPECT_GT((*g)[1].save_date, (*f)[1].save_date);
+  EXPECT_EQ((*g)[0].internal_date, 1600000000);
 }
 
 TEST_F(StoreTest, ChangesLogAndGoneMailbox) {

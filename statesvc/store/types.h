@@ -76,6 +76,7 @@ struct FetchedMessage {
   uint64_t size = 0;
   int64_t internal_date = 0;
   int32_t internal_date_tz = 0;
+  int64_t save_date = 0;      // unix seconds (RFC 8514 SAVEDATE)
   std::string envelope;       // only with want_structure
   std::string body;           // only with want_structure
   std::string bodystructure;  // only with want_structure
@@ -131,6 +132,12 @@ struct SearchKey {
     kText = 19,
     kNone = 20,
     kModseq = 21,
+    kOlder = 100,  // WITHIN (RFC 5032): date is unix seconds
+    kYounger = 101,
+    kSavedBefore = 102,  // SAVEDATE (RFC 8514): date is days, the save date's UTC day
+    kSavedOn = 103,
+    kSavedSince = 104,
+    kSaveDateSupported = 105,
   };
   Kind kind = kAll;
   std::vector<SearchKey> children;

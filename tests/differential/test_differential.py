@@ -416,3 +416,59 @@ def test_thread(pair):
                 report.check_status("*", cmd, dt, ht)
                 report.check("thread", "*", cmd, b"\r\n".join(du), b"\r\n".join(hu))
     report.finish()
+
+
+# ESEARCH (RFC 4731) and SEARCHRES (RFC 5182) forms, WITHIN (RFC 5032) and the SAVEDATE (RFC 8514)
+# keys, on the same corpus. The (TAG "...") correlator names each server's own tag: compared
+# without it. MODSEQ output is left out: the two servers number their mod-sequences differently.
+ESEARCH_FORMS = ["SEARCH RETURN () %s", "SEARCH RETURN (MIN MAX COUNT ALL) %s",
+                 "SEARCH RETURN (COUNT) %s", "SEARCH RETURN (MAX) %s",
+                 "UID SEARCH RETURN (ALL) %s", "UID SEARCH RETURN (MIN COUNT) %s",
+                 "UID SEARCH RETURN (SAVE MIN) %s", "SEARCH RETURN (SAVE) %s"]
+ESEARCH_KEYS = ["ALL", "SUBJECT meeting", "BODY needle", "NOT BODY lorem", "LARGER 3000",
+                "OR SUBJECT budget FROM example.de", "SUBJECT no-such-subject-anywhere",
+                "2:40,77,90:*", "UID 5:60,300:*"]
+
+
+def _untag(lines):
+    return b"\r\n".join(re.sub(rb'^\* ESEARCH \(TAG "[^"]*"\)', b"* ESEARCH (TAG)", x)
+                        for x in lines)
+
+
+def test_esearch(pair):
+    import calendar
+    import time
+    report = Report()
+    for key in ESEARCH_KEYS:
+        for form in ESEARCH_FORMS:
+            cmd = form % key
+            (du, dt), (hu, ht) = pair.both(cmd)
+            report.check_status("*", cmd, dt, ht)
+            report.check("esearch", "*", cmd, _untag(du), _untag(hu))
+            if "SAVE" in form:
+                for use in ("FETCH $ (UID)", "UID SEARCH $", "SEARCH $ NOT 3", "UID FETCH $ (FLAGS)"):
+                    (du, dt), (hu, ht) = pair.both(use)
+                    report.check_status("*", cmd + " / " + use, dt, ht)
+                    report.check("searchres", "*", cmd + " / " + use, _untag(du), _untag(hu))
+    # WITHIN: the corpus's internal dates are 1-28 Mar 2021; split it at 15-Mar-2021 00:00 UTC
+    # (no message within minutes of it, so the few milliseconds between the two servers' clocks
+    # cannot matter), plus intervals far away on either side.
+    split = int(time.time()) - calendar.timegm((2021, 3, 15, 0, 0, 0))
+    keys = ["OLDER %d" % split, "YOUNGER %d" % split, "NOT OLDER %d" % split, "OLDER 1",
+            "YOUNGER 1", "YOUNGER 4000000000", "OLDER 0",
+            # SAVEDATE: every message was saved today, by both servers.
+            "SAVEDATESUPPORTED", "SAVEDBEFORE 1-Jan-2020", "SAVEDSINCE 1-Jan-2020",
+            "SAVEDON 1-Mar-2021", "NOT SAVEDATESUPPORTED", "SAVEDBEFORE notadate"]
+    for key in keys:
+        for verb in ("SEARCH", "UID SEARCH RETURN (COUNT MIN)"):
+            cmd = "%s %s" % (verb, key)
+            (du, dt), (hu, ht) = pair.both(cmd)
+            report.check_status("*", cmd, dt, ht)
+            report.check("within", "*", cmd, _untag(du), _untag(hu))
+    # The save date is the same kind of value on both: a date-time of today, not the INTERNALDATE.
+    (du, dt), (hu, ht) = pair.both("FETCH 1:3 (SAVEDATE)")
+    report.check_status("*", "FETCH SAVEDATE", dt, ht)
+    day = lambda lines: [re.sub(rb'SAVEDATE "([^ ]+) [^"]*"', rb"SAVEDATE \1", x)  # noqa: E731
+                         for x in lines]
+    report.check("savedate", "*", "FETCH SAVEDATE", b"\r\n".join(day(du)), b"\r\n".join(day(hu)))
+    report.finish()
