@@ -446,7 +446,9 @@ def test_esearch(pair):
             report.check_status("*", cmd, dt, ht)
             report.check("esearch", "*", cmd, _untag(du), _untag(hu))
             if "SAVE" in form:
-                for use in ("FETCH $ (UID)", "UID SEARCH $", "SEARCH $ NOT 3", "UID FETCH $ (FLAGS)"):
+                # (no FLAGS: Dovecot's connection may have been reopened, \Recent differs)
+                for use in ("FETCH $ (UID)", "UID SEARCH $", "SEARCH $ NOT 3",
+                            "UID FETCH $ (RFC822.SIZE)"):
                     (du, dt), (hu, ht) = pair.both(use)
                     report.check_status("*", cmd + " / " + use, dt, ht)
                     report.check("searchres", "*", cmd + " / " + use, _untag(du), _untag(hu))
