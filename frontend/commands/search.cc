@@ -80,12 +80,9 @@ asio::awaitable<void> CmdSearch(Session& s, const imap::Command& cmd) {
   }
   std::sort(hits.begin(), hits.end(), [](const Hit& x, const Hit& y) { return x.uid < y.uid; });
 
+  // SEARCH MODSEQ enables CONDSTORE (RFC 7162 3.1): HIGHESTMODSEQ goes out first.
+  if (want_modseq) co_await s.EnableCondstore();
   std::string out;
-  if (want_modseq && !s.enabled().condstore) {
-    // SEARCH MODSEQ enables CONDSTORE (RFC 7162 3.1): announce HIGHESTMODSEQ, as Dovecot does.
-    s.enabled().condstore = true;
-    absl::StrAppend(&out, "* OK [HIGHESTMODSEQ ", v->modseq(), "] Highest\r\n");
-  }
   auto max_modseq = [](auto first, auto last) {
     uint64_t m = 0;
     for (auto it = first; it != last; ++it) m = std::max(m, it->modseq);
