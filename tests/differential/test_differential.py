@@ -452,6 +452,17 @@ def test_esearch(pair):
                     (du, dt), (hu, ht) = pair.both(use)
                     report.check_status("*", cmd + " / " + use, dt, ht)
                     report.check("searchres", "*", cmd + " / " + use, _untag(du), _untag(hu))
+    # "$" when it is empty (nothing may change) and in SORT/THREAD; RETURN's place in the command.
+    for cmd in ("SEARCH RETURN (SAVE) SUBJECT no-such-subject-anywhere", "COPY $ INBOX",
+                "UID COPY $ INBOX", "MOVE $ INBOX", "UID MOVE $ INBOX", "UID EXPUNGE $",
+                "SORT (SUBJECT) UTF-8 $", "SEARCH RETURN (SAVE) 2:3,90",
+                "UID SORT (REVERSE SUBJECT) UTF-8 $", "THREAD ORDEREDSUBJECT UTF-8 $",
+                "UID THREAD REFERENCES UTF-8 $ ALL", "SEARCH CHARSET UTF-8 RETURN (ALL) ALL",
+                "SEARCH RETURN (ALL) CHARSET UTF-8 ALL", "SEARCH RETURN (SAVE) RETURN (ALL) ALL",
+                "SEARCH $:4", "SEARCH $,4"):
+        (du, dt), (hu, ht) = pair.both(cmd)
+        report.check_status("*", cmd, dt, ht)
+        report.check("searchres", "*", cmd, _untag(du), _untag(hu))
     # WITHIN: the corpus's internal dates are 1-28 Mar 2021; split it at 15-Mar-2021 00:00 UTC
     # (no message within minutes of it, so the few milliseconds between the two servers' clocks
     # cannot matter), plus intervals far away on either side.
