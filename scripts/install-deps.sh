@@ -14,6 +14,7 @@ PACKAGES=(
   dovecot-imapd  # reference server for the differential tests (never started as a service)
   libpython3.11-testsuite  # real-world email samples for the differential corpus
   clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for tests/fuzz/run.sh (--config=fuzz)
+  python3-matplotlib  # PNG plots of the benchmark suite (tests/bench/run.sh)
 )
 
 missing=()

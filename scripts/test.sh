@@ -19,6 +19,13 @@ start=$(date +%s)
 /usr/bin/python3 -m pytest -q tests/integration tests/differential "$@"
 echo "test: integration tests took $(( $(date +%s) - start ))s"
 
+# The benchmark suite in its smoke size (issue 8): every workload against Hadron and a private
+# Dovecot, no timing assertions; fails if a workload errors (cross-session check, lost OK, a
+# server that stops answering). Full run: bash tests/bench/run.sh --write_docs.
+start=$(date +%s)
+bash tests/bench/run.sh --smoke
+echo "test: benchmark smoke took $(( $(date +%s) - start ))s"
+
 # The concurrency tests again, against ThreadSanitizer builds of the servers (issue 3).
 bash tests/tsan.sh
 

@@ -1,0 +1,440 @@
+"""The benchmark suite of issue 8: Hadron against a private Dovecot, same workloads, one run.
+
+Run through tests/bench/run.sh (it builds the binaries). Starts a Hadron cluster (one statesvc, two
+frontends, private data dir, free loopback ports) and a private Dovecot 2.3 (Maildir, default fsync
+settings) and runs tests/bench/loadgen's workloads against both, then prints a table of the ratios.
+--smoke: tiny sizes, no timing claims; exits non-zero if any workload reports an error.
+--full: the issue's sizes (as far as the machine allows) and docs/benchmarks.md + PNG plots.
+"""
+
+import argparse
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "tests", "differential"))
+
+import conftest  # noqa: E402  (Proc, free_port, binaries)
+import imapwire  # noqa: E402
+from dovecot_fixture import DovecotFixture  # noqa: E402
+
+PASSWORD = "pass"
+
+# Workload parameters: smoke (seconds, for scripts/test.sh) and full (docs/benchmarks.md).
+SMOKE = {
+    "append": ["--clients=8", "--messages=10", "--size=4096"],
+    "mixed": ["--clients=10", "--duration=4", "--mailboxes=2", "--seed=60", "--size=2048"],
+    "select": ["--sizes=300,1000", "--repeats=2", "--sessions=4"],
+    "fetchbody": ["--messages=3", "--size=1048576", "--rounds=1"],
+    "idle": ["--connections=40", "--rounds=2", "--setup_threads=8"],
+}
+FULL = {
+    "append": ["--clients=8", "--messages=250", "--size=4096"],
+    "mixed": ["--clients=12", "--duration=30", "--mailboxes=2", "--seed=300", "--size=4096"],
+    "select": ["--sizes=100000,1000000", "--repeats=5", "--sessions=20"],
+    "fetchbody": ["--messages=16", "--size=1048576", "--rounds=4"],
+    "idle": ["--connections=%d", "--rounds=5", "--setup_threads=16", "--setup_seconds=240"],
+}
+
+DOVECOT_EXTRA = """
+protocol imap {
+  mail_max_userip_connections = 200000
+}
+default_process_limit = 200000
+default_client_limit = 200000
+default_vsz_limit = 0
+service imap {
+  process_limit = 200000
+}
+service imap-login {
+  process_limit = 200000
+  client_limit = 200000
+}
+service anvil {
+  client_limit = 400000
+}
+"""
+
+
+def loadgen_bin():
+    return os.path.join(conftest._bazel_bin(), "tests/bench/loadgen")
+
+
+class Hadron:
+    label = "hadron"
+
+    def __init__(self, workdir):
+        self.workdir = workdir
+        self.data = os.path.join(workdir, "data")
+        os.makedirs(self.data)
+        self.state_port = conftest.free_port()
+        self.ports = [conftest.free_port(), conftest.free_port()]
+        self.statesvc = None
+        self.frontends = []
+
+    def start(self):
+        addr = "127.0.0.1:%d" % self.state_port
+        self.statesvc = conftest.Proc("statesvc", [conftest.binary("statesvc"), "--listen=" + addr,
+                                                   "--data_dir=" + self.data], self.workdir)
+        wait_port(self.statesvc, self.state_port)
+        for p in self.ports:
+            fe = conftest.Proc("frontend", [conftest.binary("frontend"),
+                                            "--listen=127.0.0.1:%d" % p, "--statesvc=" + addr],
+                               self.workdir)
+            self.frontends.append(fe)
+            wait_port(fe, p)
+            imapwire.Raw("127.0.0.1", p).close()
+        return self
+
+    def add_user(self, name):
+        subprocess.run([conftest.binary("hadronctl"), "--statesvc=127.0.0.1:%d" % self.state_port,
+                        "account", "add", name, "--password", PASSWORD],
+                       check=True, capture_output=True, timeout=60)
+
+    def server_pids(self, frontends=1):
+        return [self.statesvc.p.pid] + [f.p.pid for f in self.frontends[:frontends]]
+
+    def frontend_pids(self, n=1):
+        return [f.p.pid for f in self.frontends[:n]]
+
+    def alive(self):
+        return all(p.alive() for p in [self.statesvc] + self.frontends)
+
+    def logs(self):
+        return "\n".join("%s: %s" % (p.name, p.log_tail(10))
+                         for p in [self.statesvc] + self.frontends)
+
+    def stop(self):
+        for p in self.frontends + [self.statesvc]:
+            if p:
+                p.stop()
+
+
+class Dovecot:
+    label = "dovecot"
+
+    def __init__(self, workdir):
+        self.fx = DovecotFixture(extra_conf=DOVECOT_EXTRA)
+
+    def start(self):
+        self.fx.start()
+        self.ports = [self.fx.port, self.fx.port]
+        return self
+
+    def add_user(self, name):
+        pass  # static passdb: any user, password "pass"
+
+    def server_pids(self, frontends=1):
+        return [self.fx.proc.pid]  # the master; loadgen adds every descendant
+
+    def frontend_pids(self, n=1):
+        return [self.fx.proc.pid]
+
+    def alive(self):
+        return self.fx.proc is not None and self.fx.proc.poll() is None
+
+    def logs(self):
+        return self.fx._log()
+
+    def stop(self):
+        self.fx.stop()
+
+
+def wait_port(proc, port, timeout=30):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if not proc.alive():
+            raise RuntimeError("%s exited: %s" % (proc.name, proc.log_tail()))
+        if conftest.port_open(port):
+            return
+        time.sleep(0.05)
+    raise RuntimeError("%s did not listen on %d" % (proc.name, port))
+
+
+def run_workload(server, workload, args, two_frontends=False):
+    user = "bench-" + workload
+    server.add_user(user)
+    nfe = 2 if two_frontends else 1
+    ports = server.ports[:nfe]
+    argv = [loadgen_bin(), "--workload=" + workload, "--label=" + server.label,
+            "--port=" + ",".join(map(str, ports)), "--user=" + user, "--password=" + PASSWORD,
+            "--server_pids=" + ",".join(map(str, server.server_pids(nfe))),
+            "--frontend_pids=" + ",".join(map(str, server.frontend_pids(nfe)))] + args
+    t0 = time.time()
+    p = subprocess.run(argv, capture_output=True, text=True, timeout=1800)
+    results = []
+    for line in p.stdout.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            results.append(json.loads(line))
+    ok = p.returncode == 0 and server.alive()
+    print("bench: %-8s %-10s %5.1fs %s" % (server.label, workload, time.time() - t0,
+                                            "ok" if ok else "FAILED"), flush=True)
+    if not ok:
+        sys.stderr.write(p.stderr[-4000:])
+        if not server.alive():
+            sys.stderr.write("server stopped: %s\n" % server.logs())
+    return ok, results, " ".join(["loadgen"] + argv[1:2] + args)
+
+
+def find(results, server, workload, op):
+    for r in results:
+        if r["server"] == server and r["workload"] == workload and r["op"] == op:
+            return r
+    return None
+
+
+# (workload, op, field, unit, higher_is_better)
+def rows_for(results):
+    rows = []
+    ops = []
+    for r in results:
+        key = (r["workload"], r["op"])
+        if key not in ops and r["op"] not in ("populate", "APPEND round"):
+            ops.append(key)
+    for wl, op in ops:
+        h = find(results, "hadron", wl, op) or {}
+        d = find(results, "dovecot", wl, op) or {}
+        for field, unit, higher in (
+                ("ops_per_s", "ops/s", True), ("mb_per_s", "MB/s", True),
+                ("messages_per_s", "msg/s", True),
+                ("p50_ms", "ms", False), ("p90_ms", "ms", False), ("p99_ms", "ms", False),
+                ("kb_per_session", "KiB RSS", False), ("pss_kb_per_session", "KiB PSS", False),
+                ("kb_per_connection", "KiB RSS", False), ("pss_kb_per_connection", "KiB PSS", False),
+                ("connections", "conns", True), ("rss_kb", "KiB RSS total", False),
+                ("no", "tagged NO", None)):
+            if field not in h and field not in d:
+                continue
+            if field == "ops_per_s" and wl in ("select",):
+                continue
+            if field == "ops_per_s" and op in ("APPEND->EXISTS",):
+                continue
+            rows.append((wl, op, field, unit, higher, h.get(field), d.get(field)))
+    return rows
+
+
+def ratio(h, d, higher):
+    if h is None or d is None or higher is None:
+        return None
+    try:
+        if higher:
+            return h / d if d else None
+        return d / h if h else None
+    except ZeroDivisionError:
+        return None
+
+
+def fmt(v):
+    if v is None:
+        return "-"
+    if abs(v) >= 100:
+        return "%.0f" % v
+    if abs(v) >= 10:
+        return "%.1f" % v
+    return "%.2f" % v
+
+
+def table(results):
+    out = ["| workload | operation | metric | Hadron | Dovecot | Hadron advantage |",
+           "|---|---|---|---|---|---|"]
+    for wl, op, field, unit, higher, h, d in rows_for(results):
+        r = ratio(h, d, higher)
+        out.append("| %s | %s | %s (%s) | %s | %s | %s |" % (
+            wl, op, field, unit, fmt(h), fmt(d), ("%.2f×" % r) if r is not None else "-"))
+    return "\n".join(out)
+
+
+def plots(results, outdir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("bench: matplotlib missing (python3-matplotlib): no plots", file=sys.stderr)
+        return []
+    made = []
+    groups = [
+        ("throughput", "operations per second (higher is better)", "ops_per_s",
+         lambda r: r["workload"] in ("append", "mixed")),
+        ("latency", "p99 latency in ms (lower is better)", "p99_ms",
+         lambda r: r["workload"] in ("append", "mixed", "select", "idle", "fetchbody")),
+        ("memory", "KiB per additional session / IDLE connection (RSS, lower is better)",
+         "kb_per_session", lambda r: "memory" in r["op"]),
+    ]
+    for name, title, field, pred in groups:
+        ops = []
+        for r in results:
+            f = field
+            if name == "memory" and "kb_per_connection" in r:
+                f = "kb_per_connection"
+            if pred(r) and f in r and (r["workload"], r["op"]) not in [o[:2] for o in ops]:
+                ops.append((r["workload"], r["op"], f))
+        if not ops:
+            continue
+        labels = ["%s\n%s" % (w, o) for w, o, _ in ops]
+        hv = [(find(results, "hadron", w, o) or {}).get(f, 0) for w, o, f in ops]
+        dv = [(find(results, "dovecot", w, o) or {}).get(f, 0) for w, o, f in ops]
+        fig, ax = plt.subplots(figsize=(max(6, 1.3 * len(ops)), 4.5))
+        x = range(len(ops))
+        ax.bar([i - 0.2 for i in x], hv, 0.4, label="Hadron")
+        ax.bar([i + 0.2 for i in x], dv, 0.4, label="Dovecot 2.3.19")
+        ax.set_xticks(list(x))
+        ax.set_xticklabels(labels, fontsize=7)
+        ax.set_title(title)
+        if name != "throughput":
+            ax.set_yscale("log")
+        ax.legend()
+        fig.tight_layout()
+        path = os.path.join(outdir, "bench-%s.png" % name)
+        fig.savefig(path, dpi=90)
+        plt.close(fig)
+        made.append(path)
+    return made
+
+
+def machine_notes():
+    notes = []
+    try:
+        with open("/proc/cpuinfo") as f:
+            models = [l.split(":", 1)[1].strip() for l in f if l.startswith("model name")]
+        notes.append("CPU: %d × %s" % (len(models), models[0] if models else "?"))
+    except OSError:
+        pass
+    try:
+        with open("/proc/meminfo") as f:
+            notes.append("RAM: " + f.readline().split(":", 1)[1].strip())
+    except OSError:
+        pass
+    notes.append("kernel %s, %s" % (platform.release(), platform.platform()))
+    notes.append("load average at the start: %.2f %.2f %.2f" % os.getloadavg())
+    try:
+        dv = subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
+        notes.append("Dovecot " + dv + " (Debian dovecot-imapd, Maildir, default fsync settings)")
+    except OSError:
+        pass
+    return notes
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--smoke", action="store_true")
+    ap.add_argument("--only", default="", help="comma-separated workloads")
+    ap.add_argument("--idle", type=int, default=10000, help="IDLE connections (full mode)")
+    ap.add_argument("--dovecot_idle", type=int, default=0,
+                    help="IDLE connections for Dovecot (default: as --idle)")
+    ap.add_argument("--write_docs", action="store_true", help="write docs/benchmarks.md + PNGs")
+    args = ap.parse_args()
+    params = SMOKE if args.smoke else FULL
+    workloads = ["append", "mixed", "select", "fetchbody", "idle"]
+    if args.only:
+        workloads = [w for w in workloads if w in args.only.split(",")]
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, 400000), max(hard, 400000)))
+    except (ValueError, OSError):
+        resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    notes = machine_notes()
+    all_results = []
+    failed = []
+    commands = []
+    t_start = time.time()
+    for cls in (Hadron, Dovecot):
+        workdir = tempfile.mkdtemp(prefix="hadron-bench-")
+        server = cls(workdir).start()
+        try:
+            for wl in workloads:
+                a = list(params[wl])
+                if wl == "idle" and not args.smoke:
+                    n = args.idle
+                    if cls is Dovecot and args.dovecot_idle:
+                        n = args.dovecot_idle
+                    a = [x % n if "%d" in x else x for x in a]
+                ok, res, cmd = run_workload(server, wl, a, two_frontends=(wl == "idle"))
+                if cls is Hadron:
+                    commands.append(cmd)
+                all_results.extend(res)
+                if not ok:
+                    failed.append("%s/%s" % (server.label, wl))
+                if not server.alive():
+                    break
+        finally:
+            server.stop()
+            if cls is Hadron:
+                import shutil
+                shutil.rmtree(workdir, ignore_errors=True)
+    elapsed = time.time() - t_start
+    print()
+    print(table(all_results))
+    print("\nbench: %d workloads × 2 servers in %.0f s" % (len(workloads), elapsed))
+    raw_path = os.path.join(tempfile.gettempdir(), "hadron-bench-results.json")
+    with open(raw_path, "w") as f:
+        json.dump(all_results, f, indent=1)
+    print("bench: raw results in " + raw_path)
+    if args.write_docs:
+        pngs = plots(all_results, os.path.join(REPO, "docs"))
+        write_docs(all_results, notes, pngs, elapsed, args)
+    if failed:
+        print("bench: FAILED: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+def write_docs(results, notes, pngs, elapsed, args):
+    path = os.path.join(REPO, "docs", "benchmarks.md")
+    intro = ""
+    marker = "<!-- results below are generated by tests/bench/run.sh -->"
+    if os.path.exists(path):
+        with open(path) as f:
+            text = f.read()
+        if marker in text:
+            intro = text.split(marker)[0]
+    if not intro:
+        intro = "# Benchmarks: Hadron against Dovecot\n\n"
+    out = [intro.rstrip() + "\n", marker, "",
+           "Command: `bash tests/bench/run.sh --idle %d%s` (%.0f s for the whole run)." % (
+               args.idle, (" --dovecot_idle %d" % args.dovecot_idle) if args.dovecot_idle else "",
+               elapsed), "",
+           "Machine:", ""] + ["- " + n for n in notes] + [""]
+    by_wl = {}
+    for row in rows_for(results):
+        by_wl.setdefault(row[0], []).append(row)
+    for wl, rows in by_wl.items():
+        out.append("### %s" % wl)
+        out.append("")
+        out.append("| operation | metric | Hadron | Dovecot | Hadron advantage |")
+        out.append("|---|---|---|---|---|")
+        for _, op, field, unit, higher, h, d in rows:
+            r = ratio(h, d, higher)
+            out.append("| %s | %s (%s) | %s | %s | %s |" % (
+                op, field, unit, fmt(h), fmt(d), ("%.2f×" % r) if r is not None else "-"))
+        extra = [r for r in results if r["workload"] == wl and r["op"] in ("populate",)]
+        for e in extra:
+            out.append("")
+            out.append("%s: populated `%s` to %d messages in %.1f s (UID COPY doubling)." % (
+                e["server"], e.get("mailbox", "?"), e.get("messages", 0), e.get("seconds", 0)))
+        idle = [r for r in results if r["workload"] == wl and r["op"] == "IDLE memory"]
+        for e in idle:
+            out.append("")
+            out.append("%s: %d of %d IDLE connections established in %.0f s (%.0f logins/s); "
+                       "server processes: %d." % (
+                           e["server"], e["connections"], e["wanted"], e["setup_seconds"],
+                           e["logins_per_s"], e["procs"]))
+        out.append("")
+    for p in pngs:
+        out.append("![%s](%s)" % (os.path.basename(p), os.path.basename(p)))
+        out.append("")
+    with open(path, "w") as f:
+        f.write("\n".join(out))
+    print("bench: wrote " + path)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
