@@ -594,13 +594,13 @@ bool Populate(Conn& c, const std::string& mailbox, long n, size_t msg_size) {
   auto track = [&](const std::string& line, size_t) {
     if (line.find(" EXISTS") != std::string::npos) have = strtol(line.c_str() + 2, nullptr, 10);
   };
+  auto t0 = Clock::now();
   c.Cmd("CREATE " + mailbox);  // may exist
   if (!Ok(c.Cmd("SELECT " + mailbox, track), "SELECT " + mailbox)) return false;
   if (have == 0) {
     if (!Ok(c.Append(mailbox, MakeMessage(msg_size, 0, rng), "", track), "APPEND")) return false;
     if (!Ok(c.Cmd("NOOP", track), "NOOP")) return false;
   }
-  auto t0 = Clock::now();
   while (have < n) {
     long add = std::min(have, n - have);
     // UIDs are 1..have when the mailbox was made here without expunges.
@@ -843,10 +843,12 @@ int WorkloadSelect() {
   }
   int repeats = OptInt("repeats", 5);
   int sessions = OptInt("sessions", 20);
-  std::string mbox = Opt("mailbox", "big");
   auto pop = Open(g_t.user);
   if (!pop) return 1;
   for (long n : sizes) {
+    // One mailbox a size ("big<N>"): a server may also have it made beforehand (Dovecot's Maildir
+    // written by bench.py), then Populate only SELECTs it once.
+    std::string mbox = Opt("mailbox", "big") + std::to_string(n);
     if (!Populate(*pop, mbox, n, OptInt("size", 2048))) return 1;
     pop->Cmd("UNSELECT");
     pop->Cmd("CLOSE");
@@ -1036,7 +1038,7 @@ int WorkloadIdle() {
     double append_s = Since(t0);
     if (!Ok(res, "APPEND")) break;
     std::string line;
-    while (have < live.size() && Since(t0) < 30) {
+    while (have < live.size() && Since(t0) < OptDouble("exists_timeout", 30)) {
       int k = epoll_wait(ep, evs.data(), evs.size(), 200);
       double now = Since(t0);
       for (int e = 0; e < k; e++) {
@@ -1061,8 +1063,18 @@ int WorkloadIdle() {
     a.N("round", r).N("append_ms", append_s * 1e3).N("sessions_notified", have).Print();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
-  if (missing) Error(std::to_string(missing) + " IDLE sessions missed an EXISTS within 30 s");
-  PrintLatency("APPEND->EXISTS", lat, 0);
+  // A session that never hears of the new message is an error; with --allow_missed (a server
+  // that is merely slow under this many sessions) it is reported as "missed" instead.
+  if (missing && !OptInt("allow_missed", 0))
+    Error(std::to_string(missing) + " IDLE sessions missed an EXISTS within the timeout");
+  {
+    Json j = Result("APPEND->EXISTS");
+    std::vector<double> v = lat;
+    j.N("count", v.size()).N("sessions", live.size()).N("rounds", rounds).N("missed", missing)
+        .N("p50_ms", Pct(v, 0.50) * 1e3).N("p90_ms", Pct(v, 0.90) * 1e3)
+        .N("p99_ms", Pct(v, 0.99) * 1e3).N("max_ms", v.empty() ? 0 : v.back() * 1e3)
+        .N("errors", g_errors.load()).Print();
+  }
   close(ep);
   for (auto& c : live) c->Send("DONE\r\n");
   return 0;
