@@ -125,12 +125,15 @@ struct MailboxArgs {
   std::string mailbox;
   bool condstore = false;                // SELECT/EXAMINE (CONDSTORE)
   std::optional<QresyncParams> qresync;  // SELECT/EXAMINE (QRESYNC (...))
+  std::vector<std::string> special_use;  // CREATE (USE (\Sent ...)), RFC 6154; as sent
 };
 struct RenameArgs {
   std::string from, to;
 };
-// LIST and LSUB. LIST-EXTENDED options are uppercased; `pattern` is patterns[0].
+// LIST and LSUB. LIST-EXTENDED options are uppercased and validated (RFC 5258, RFC 5819,
+// RFC 6154); `pattern` is patterns[0].
 struct ListArgs {
+  bool extended = false;  // selection options, a pattern list or RETURN given (RFC 5258 3)
   std::string reference, pattern;
   std::vector<std::string> patterns;        // all patterns (LIST "" ("a" "b"))
   std::vector<std::string> select_options;  // LIST (SUBSCRIBED) ...

@@ -762,14 +762,44 @@ Status ParseSelectParams(Parser& p, MailboxArgs& args) {
   return absl::OkStatus();
 }
 
+// CREATE parameters (RFC 4466 create-param): USE (RFC 6154) keeps its attributes; other
+// parameters parse and are ignored.
+Status ParseCreateParams(Parser& p, MailboxArgs& args) {
+  PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected parameter list"));
+  while (!p.PeekIs(')')) {
+    PARSE_ASSIGN_OR_RETURN(std::string name, p.Atom());
+    if (ToUpper(name) == "USE") {
+      // "USE" SP "(" [use-attr *(SP use-attr)] ")"; use-attr = "\" atom
+      PARSE_RETURN_IF_ERROR(p.Sp());
+      PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected USE list"));
+      while (!p.PeekIs(')')) {
+        PARSE_RETURN_IF_ERROR(p.Expect('\\', "Expected special-use attribute"));
+        std::string_view attr = p.Span(IsAtomChar);
+        if (attr.empty()) return Bad("Expected special-use attribute");
+        args.special_use.push_back(absl::StrCat("\\", std::string(attr)));
+        if (p.PeekIs(')')) break;
+        PARSE_RETURN_IF_ERROR(p.Sp());
+      }
+      ++p.pos_;
+    } else if (p.PeekIs(' ') && p.pos_ + 1 < p.s_.size() &&
+               (p.s_[p.pos_ + 1] == '(' || IsDigit(p.s_[p.pos_ + 1]))) {
+      ++p.pos_;
+      PARSE_RETURN_IF_ERROR(p.SkipValue(1));
+    }
+    if (p.PeekIs(')')) break;
+    PARSE_RETURN_IF_ERROR(p.Sp());
+  }
+  ++p.pos_;
+  return absl::OkStatus();
+}
+
 Status ParseSelect(Parser& p, Command& cmd) {  // SELECT EXAMINE CREATE
   MailboxArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
   PARSE_ASSIGN_OR_RETURN(args.mailbox, p.Mailbox());
   if (p.TrySp()) {
     if (cmd.name == "CREATE") {
-      PARSE_ASSIGN_OR_RETURN(std::vector<std::string> params, p.Params());
-      (void)params;
+      PARSE_RETURN_IF_ERROR(ParseCreateParams(p, args));
     } else {
       PARSE_RETURN_IF_ERROR(ParseSelectParams(p, args));
     }
@@ -796,16 +826,45 @@ Status ParseRename(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// status-att names of STATUS and LIST ... RETURN (STATUS (...)); the handler answers those it
+// cannot serve.
+bool IsStatusItem(std::string_view item) {
+  static constexpr const char* kItems[] = {"MESSAGES", "RECENT",      "UIDNEXT",
+                                           "UIDVALIDITY", "UNSEEN",   "SIZE",
+                                           "HIGHESTMODSEQ", "DELETED", "APPENDLIMIT",
+                                           "MAILBOXID"};
+  for (const char* k : kItems) {
+    if (item == k) return true;
+  }
+  return false;
+}
+
+// LIST (RFC 3501 6.3.8) and its extended form (RFC 5258: selection options, pattern lists,
+// RETURN options; RFC 5819 RETURN (STATUS); RFC 6154 SPECIAL-USE). Unknown options are BAD
+// (RFC 5258 3, as Dovecot answers).
 Status ParseList(Parser& p, Command& cmd) {
   ListArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
   if (p.PeekIs('(')) {
+    args.extended = true;
     PARSE_ASSIGN_OR_RETURN(args.select_options, p.AtomList(/*allow_empty=*/true));
+    bool recursive = false, base = false;
+    for (const std::string& opt : args.select_options) {
+      if (opt == "RECURSIVEMATCH") {
+        recursive = true;
+      } else if (opt == "SUBSCRIBED" || opt == "SPECIAL-USE") {
+        base = true;
+      } else if (opt != "REMOTE") {
+        return Bad(absl::StrCat("Unknown LIST selection option ", opt));
+      }
+    }
+    if (recursive && !base) return Bad("RECURSIVEMATCH needs another selection option");
     PARSE_RETURN_IF_ERROR(p.Sp());
   }
   PARSE_ASSIGN_OR_RETURN(args.reference, p.AString());
   PARSE_RETURN_IF_ERROR(p.Sp());
   if (p.PeekIs('(')) {
+    args.extended = true;
     ++p.pos_;
     while (true) {
       PARSE_ASSIGN_OR_RETURN(std::string pat, p.ListMailbox());
@@ -822,6 +881,7 @@ Status ParseList(Parser& p, Command& cmd) {
   }
   args.pattern = args.patterns.front();
   if (p.TrySp()) {
+    args.extended = true;
     PARSE_ASSIGN_OR_RETURN(std::string ret, p.Atom());
     if (ToUpper(ret) != "RETURN") return Bad("Expected RETURN");
     PARSE_RETURN_IF_ERROR(p.Sp());
@@ -832,6 +892,11 @@ Status ParseList(Parser& p, Command& cmd) {
       if (opt == "STATUS") {
         PARSE_RETURN_IF_ERROR(p.Sp());
         PARSE_ASSIGN_OR_RETURN(args.status_items, p.AtomList(/*allow_empty=*/false));
+        for (const std::string& item : args.status_items) {
+          if (!IsStatusItem(item)) return Bad(absl::StrCat("Invalid status item ", item));
+        }
+      } else if (opt != "SUBSCRIBED" && opt != "CHILDREN" && opt != "SPECIAL-USE") {
+        return Bad(absl::StrCat("Unknown LIST return option ", opt));
       }
       args.return_options.push_back(std::move(opt));
       if (p.PeekIs(')')) break;
@@ -860,14 +925,8 @@ Status ParseStatus(Parser& p, Command& cmd) {
   PARSE_ASSIGN_OR_RETURN(args.mailbox, p.Mailbox());
   PARSE_RETURN_IF_ERROR(p.Sp());
   PARSE_ASSIGN_OR_RETURN(args.items, p.AtomList(/*allow_empty=*/false));
-  static constexpr const char* kItems[] = {"MESSAGES", "RECENT",      "UIDNEXT",
-                                           "UIDVALIDITY", "UNSEEN",   "SIZE",
-                                           "HIGHESTMODSEQ", "DELETED", "APPENDLIMIT",
-                                           "MAILBOXID"};
   for (const std::string& item : args.items) {
-    bool known = false;
-    for (const char* k : kItems) known = known || item == k;
-    if (!known) return Bad(absl::StrCat("Invalid status item ", item));
+    if (!IsStatusItem(item)) return Bad(absl::StrCat("Invalid status item ", item));
   }
   cmd.args = std::move(args);
   return p.End();

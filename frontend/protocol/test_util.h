@@ -90,10 +90,11 @@ inline std::string Describe(const Command& c) {
                           FormatSequenceSet(*a.qresync->match_uids), ")");
         }
       }
+      if (!a.special_use.empty()) absl::StrAppend(&out, " use=", absl::StrJoin(a.special_use, ","));
     }
     void operator()(const RenameArgs& a) { absl::StrAppend(&out, " from=", a.from, " to=", a.to); }
     void operator()(const ListArgs& a) {
-      absl::StrAppend(&out, " ref=", a.reference, " pat=", a.pattern);
+      absl::StrAppend(&out, " ref=", a.reference, " pat=", a.pattern, a.extended ? " ext" : "");
       if (a.patterns.size() > 1) absl::StrAppend(&out, " pats=", absl::StrJoin(a.patterns, ","));
       if (!a.select_options.empty()) absl::StrAppend(&out, " sel=", absl::StrJoin(a.select_options, ","));
       if (!a.return_options.empty()) absl::StrAppend(&out, " ret=", absl::StrJoin(a.return_options, ","));
