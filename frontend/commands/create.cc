@@ -1,6 +1,9 @@
 // CREATE (RFC 3501 6.3.3). A trailing separator is dropped; missing parents are created by
-// the state service.
+// the state service. CREATE-SPECIAL-USE (RFC 6154 3): one of \Archive \Drafts \Junk \Sent
+// \Trash, stored with the mailbox; \All and \Flagged (virtual mailboxes), unknown attributes
+// and more than one attribute are NO [USEATTR].
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "frontend/commands/commands.h"
 #include "frontend/commands/util.h"
 #include "frontend/session/session.h"
@@ -18,13 +21,37 @@ asio::awaitable<void> CmdCreate(Session& s, const imap::Command& cmd) {
     co_await s.Tagged(cmd, "NO", "[ALREADYEXISTS] Mailbox already exists");
     co_return;
   }
+  std::string use;
+  const auto& uses = std::get<imap::MailboxArgs>(cmd.args).special_use;
+  if (uses.size() > 1) {
+    co_await s.Tagged(cmd, "NO", "[USEATTR] Only one special-use attribute per mailbox");
+    co_return;
+  }
+  if (!uses.empty()) {
+    for (const char* known : {"\\Archive", "\\Drafts", "\\Junk", "\\Sent", "\\Trash"}) {
+      if (absl::EqualsIgnoreCase(uses[0], known)) use = known;
+    }
+    if (use.empty()) {
+      co_await s.Tagged(cmd, "NO", absl::StrCat("[USEATTR] Unsupported special-use attribute ",
+                                                uses[0]));
+      co_return;
+    }
+  }
   pb::CreateMailboxRequest req;
   req.set_account_id(s.auth()->account_id);
   req.set_name(name);
+  req.set_special_use(use);
   auto res = co_await s.state().CreateMailbox(req);
   if (!res.ok()) {
     co_await s.Fail(cmd, res.status());
     co_return;
+  }
+  if (s.enabled().imap4rev2) {
+    // RFC 9051 6.3.4, 6.3.9.7: a name we normalized ("inbox/x" is "INBOX/x") is announced with
+    // OLDNAME.
+    std::string given(std::get<imap::MailboxArgs>(cmd.args).mailbox);
+    while (absl::EndsWith(given, "/")) given.pop_back();
+    if (given != name) co_await s.Send(OldNameList(name, given));
   }
   co_await Complete(s, cmd, "Create completed.");
 }

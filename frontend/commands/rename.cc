@@ -28,6 +28,12 @@ asio::awaitable<void> CmdRename(Session& s, const imap::Command& cmd) {
     co_await s.Fail(cmd, res.status());
     co_return;
   }
+  if (s.enabled().imap4rev2) {
+    // RFC 9051 6.3.6, 6.3.9.7: a new name we normalized is announced with OLDNAME.
+    std::string given(a.to);
+    while (absl::EndsWith(given, "/")) given.pop_back();
+    if (given != to) co_await s.Send(OldNameList(to, given));
+  }
   co_await Complete(s, cmd, "Rename completed.");
 }
 

@@ -1,4 +1,5 @@
-// STATUS (RFC 3501 6.3.10).
+// STATUS (RFC 3501 6.3.10, RFC 9051 6.3.11) with SIZE (RFC 8438), DELETED (RFC 9051) and
+// HIGHESTMODSEQ (RFC 7162 3.1.6); the item rendering is shared with LIST-STATUS (list.cc).
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/imap/strings.h"
@@ -8,8 +9,48 @@
 
 namespace hadron::frontend {
 
+std::string StatusItemsError(Session& s, const std::vector<std::string>& items) {
+  for (const auto& item : items) {
+    // RFC 9051 dropped RECENT (status-att has no RECENT).
+    if (item == "RECENT" && s.enabled().imap4rev2) return "RECENT is not an IMAP4rev2 STATUS item";
+    if (item == "APPENDLIMIT" || item == "MAILBOXID") {
+      return absl::StrCat("Unsupported STATUS item ", item);
+    }
+    // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+    if (item == "HIGHESTMODSEQ") s.enabled().condstore = true;
+  }
+  return "";
+}
+
+bool NeedsGetMailbox(const std::vector<std::string>& items) {
+  for (const auto& item : items) {
+    if (item == "RECENT") return true;  // counted by GetMailbox only
+  }
+  return false;
+}
+
+std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items) {
+  std::vector<std::string> out;
+  for (const auto& item : items) {
+    if (item == "MESSAGES") out.push_back(absl::StrCat(item, " ", info.messages()));
+    else if (item == "RECENT") out.push_back(absl::StrCat(item, " ", info.recent()));
+    else if (item == "UIDNEXT") out.push_back(absl::StrCat(item, " ", info.uid_next()));
+    else if (item == "UIDVALIDITY") out.push_back(absl::StrCat(item, " ", info.uid_validity()));
+    else if (item == "UNSEEN") out.push_back(absl::StrCat(item, " ", info.unseen()));
+    else if (item == "DELETED") out.push_back(absl::StrCat(item, " ", info.deleted()));
+    else if (item == "SIZE") out.push_back(absl::StrCat(item, " ", info.size()));
+    else if (item == "HIGHESTMODSEQ") out.push_back(absl::StrCat(item, " ", info.highest_modseq()));
+  }
+  return absl::StrJoin(out, " ");
+}
+
 asio::awaitable<void> CmdStatus(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::StatusArgs>(cmd.args);
+  std::string error = StatusItemsError(s, a.items);
+  if (!error.empty()) {
+    co_await s.Tagged(cmd, "BAD", error);
+    co_return;
+  }
   pb::MailboxRef ref;
   ref.set_account_id(s.auth()->account_id);
   ref.set_name(CanonicalMailbox(a.mailbox));
@@ -18,22 +59,8 @@ asio::awaitable<void> CmdStatus(Session& s, const imap::Command& cmd) {
     co_await s.Fail(cmd, res.status());
     co_return;
   }
-  std::vector<std::string> items;
-  for (const auto& item : a.items) {
-    if (item == "MESSAGES") items.push_back(absl::StrCat(item, " ", res->messages()));
-    else if (item == "RECENT") items.push_back(absl::StrCat(item, " ", res->recent()));
-    else if (item == "UIDNEXT") items.push_back(absl::StrCat(item, " ", res->uid_next()));
-    else if (item == "UIDVALIDITY") items.push_back(absl::StrCat(item, " ", res->uid_validity()));
-    else if (item == "UNSEEN") items.push_back(absl::StrCat(item, " ", res->unseen()));
-    else if (item == "DELETED") items.push_back(absl::StrCat(item, " ", res->deleted()));
-    else if (item == "SIZE") items.push_back(absl::StrCat(item, " ", res->size()));
-    else {
-      co_await s.Tagged(cmd, "BAD", absl::StrCat("Unknown STATUS item ", item));
-      co_return;
-    }
-  }
   co_await s.Send(absl::StrCat("* STATUS ", imap::Quote(res->name()), " (",
-                               absl::StrJoin(items, " "), ")\r\n"));
+                               FormatStatusItems(*res, a.items), ")\r\n"));
   co_await Complete(s, cmd, "Status completed.");
 }
 

@@ -2,6 +2,7 @@
 #include <array>
 
 #include "frontend/commands/commands.h"
+#include "frontend/commands/util.h"
 #include "frontend/session/session.h"
 
 namespace hadron::frontend {
@@ -114,6 +115,7 @@ asio::awaitable<void> DispatchCommand(Session& s, const imap::Command& cmd) {
     co_return;
   }
   if (MailboxView* v = s.view()) v->TakeReportedChanges();  // counted per command
+  if (co_await RejectInvalidMailboxNames(s, cmd)) co_return;
   co_await spec->handler(s, cmd);
 }
 

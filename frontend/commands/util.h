@@ -58,4 +58,19 @@ pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<
 // Mailbox names: "INBOX" in any case is INBOX.
 std::string CanonicalMailbox(absl::string_view name);
 
+// STATUS items (status.cc, shared with LIST-STATUS): the BAD text for items this session may
+// not ask for ("" if none; HIGHESTMODSEQ enables CONDSTORE), whether RECENT needs GetMailbox,
+// and "NAME value ..." for `info`.
+std::string StatusItemsError(Session& s, const std::vector<std::string>& items);
+bool NeedsGetMailbox(const std::vector<std::string>& items);
+std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items);
+
+// An unsolicited `* LIST () "/" name ("OLDNAME" (old))` (RFC 9051 6.3.9.7) for IMAP4rev2
+// sessions, after CREATE or RENAME normalized the name the client gave.
+std::string OldNameList(std::string_view name, std::string_view old);
+
+// Answers NO [CANNOT] and returns true when a mailbox name in `cmd` is not modified UTF-7 and
+// UTF8=ACCEPT is not enabled (names.cc).
+asio::awaitable<bool> RejectInvalidMailboxNames(Session& s, const imap::Command& cmd);
+
 }  // namespace hadron::frontend
