@@ -65,7 +65,7 @@ struct Entry {
   bool exists = false;
   bool subscribed = false;
   bool has_children = false;  // an existing mailbox below it
-  bool child_matches = false;  // a mailbox below it meets the selection options (CHILDINFO)
+  bool child_matches = false;  // a mailbox below, not matched itself, meets the selection
   bool child_subscribed = false;  // a subscribed name below it (LSUB's \Noselect parents)
   std::string special_use;
   const pb::MailboxInfo* info = nullptr;
@@ -151,8 +151,10 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
     return (!sel_subscribed || e.subscribed) && (!sel_special || !e.special_use.empty());
   };
   if (recursive) {
+    // RFC 5258 3: CHILDINFO tells of children that meet the selection options but that the
+    // patterns do not list themselves (as Dovecot: with "*" they are listed, no CHILDINFO).
     for (const auto& [name, e] : all) {
-      if (!meets_selection(e)) continue;
+      if (!meets_selection(e) || matches(name)) continue;
       ForEachParent(name, [&](std::string parent) { all[parent].child_matches = true; });
     }
   }
@@ -202,8 +204,9 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
     }
     absl::StrAppend(&out, "* LIST (", absl::StrJoin(attrs, " "), ") \"/\" ", imap::Quote(name),
                     extra, "\r\n");
-    if (!a.status_items.empty() && e.exists) {
-      // RFC 5819: the STATUS follows its LIST response; none for names that cannot be selected.
+    if (!a.status_items.empty() && e.exists && selected) {
+      // RFC 5819: the STATUS follows its LIST response; none for names that cannot be selected,
+      // nor for those listed only for their children (RFC 5819 5, example A02).
       pb::MailboxInfo fresh;
       const pb::MailboxInfo* info = e.info;
       if (NeedsGetMailbox(a.status_items)) {

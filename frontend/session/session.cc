@@ -134,6 +134,11 @@ std::string Session::Capabilities() const {
       "SEARCHRES",
       "WITHIN",
       "SAVEDATE",
+      "LIST-EXTENDED",
+      "LIST-STATUS",
+      "STATUS=SIZE",
+      "SPECIAL-USE",
+      "CREATE-SPECIAL-USE",
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);
