@@ -124,6 +124,7 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
       co_await s.Tagged(cmd, "BAD", error);
       co_return;
     }
+    co_await EnableCondstoreFor(s, a.status_items);
   }
 
   pb::ListMailboxesRequest req;

@@ -9,17 +9,22 @@
 
 namespace hadron::frontend {
 
-std::string StatusItemsError(Session& s, const std::vector<std::string>& items) {
+std::string StatusItemsError(const Session& s, const std::vector<std::string>& items) {
   for (const auto& item : items) {
     // RFC 9051 dropped RECENT (status-att has no RECENT).
     if (item == "RECENT" && s.enabled().imap4rev2) return "RECENT is not an IMAP4rev2 STATUS item";
     if (item == "APPENDLIMIT" || item == "MAILBOXID") {
       return absl::StrCat("Unsupported STATUS item ", item);
     }
-    // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
-    if (item == "HIGHESTMODSEQ") s.enabled().condstore = true;
   }
   return "";
+}
+
+asio::awaitable<void> EnableCondstoreFor(Session& s, const std::vector<std::string>& items) {
+  for (const auto& item : items) {
+    // RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is a CONDSTORE enabling command.
+    if (item == "HIGHESTMODSEQ") co_await s.EnableCondstore();
+  }
 }
 
 bool NeedsGetMailbox(const std::vector<std::string>& items) {
@@ -51,6 +56,7 @@ asio::awaitable<void> CmdStatus(Session& s, const imap::Command& cmd) {
     co_await s.Tagged(cmd, "BAD", error);
     co_return;
   }
+  co_await EnableCondstoreFor(s, a.items);
   pb::MailboxRef ref;
   ref.set_account_id(s.auth()->account_id);
   ref.set_name(CanonicalMailbox(a.mailbox));

@@ -59,9 +59,10 @@ pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<
 std::string CanonicalMailbox(absl::string_view name);
 
 // STATUS items (status.cc, shared with LIST-STATUS): the BAD text for items this session may
-// not ask for ("" if none; HIGHESTMODSEQ enables CONDSTORE), whether RECENT needs GetMailbox,
-// and "NAME value ..." for `info`.
-std::string StatusItemsError(Session& s, const std::vector<std::string>& items);
+// not ask for ("" if none), CONDSTORE enabled by HIGHESTMODSEQ (RFC 7162 3.1), whether RECENT
+// needs GetMailbox, and "NAME value ..." for `info`.
+std::string StatusItemsError(const Session& s, const std::vector<std::string>& items);
+asio::awaitable<void> EnableCondstoreFor(Session& s, const std::vector<std::string>& items);
 bool NeedsGetMailbox(const std::vector<std::string>& items);
 std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items);
 

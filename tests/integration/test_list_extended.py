@@ -280,6 +280,12 @@ def test_status_highestmodseq_grows(account):
     raw.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")
     third = status_lines(raw.ok("STATUS M (HIGHESTMODSEQ)")[0])["M"]["HIGHESTMODSEQ"]
     assert 0 < first < second < third, (first, second, third)
+    # RFC 7162 3.1: STATUS (HIGHESTMODSEQ) enables CONDSTORE; with a mailbox selected the server
+    # then tells its HIGHESTMODSEQ (as Dovecot).
+    other = account.raw()
+    other.ok("SELECT M")
+    untagged, _ = other.ok("STATUS INBOX (HIGHESTMODSEQ)")
+    assert any(u.startswith(b"* OK [HIGHESTMODSEQ %d]" % third) for u in untagged), untagged
 
 
 def test_status_unsupported_items_are_bad(raw):
