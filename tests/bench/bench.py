@@ -19,6 +19,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, HERE)
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "tests", "differential"))
 
@@ -391,6 +392,11 @@ def main():
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     notes = machine_notes()
+    if args.smoke:
+        # The checks must be able to fail: loadgen against a scripted server that lies.
+        import checks_selftest
+        if checks_selftest.main(loadgen_bin()) != 0:
+            return 1
     all_results = []
     failed = []
     commands = []
