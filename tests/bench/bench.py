@@ -256,6 +256,8 @@ def rows_for(results):
                 ("kb_per_session", "KiB RSS", False), ("pss_kb_per_session", "KiB PSS", False),
                 ("kb_per_connection", "KiB RSS", False), ("pss_kb_per_connection", "KiB PSS", False),
                 ("connections", "conns", True), ("missed", "sessions without EXISTS", None),
+                ("late_views", "sessions needing >1 NOOP after the last change", None),
+                ("late_max_ms", "ms until the last view caught up", None),
                 ("rss_kb", "KiB RSS total", False),
                 ("no", "tagged NO", None)):
             if field not in h and field not in d:
@@ -380,6 +382,8 @@ def main():
     ap.add_argument("--param", action="append", default=[],
                     help="WORKLOAD=--flag=value: extra loadgen flag (overrides), repeatable")
     ap.add_argument("--servers", default="hadron,dovecot")
+    ap.add_argument("--reuse", default="",
+                    help="results JSON of an earlier run: kept for the workloads not run now")
     ap.add_argument("--write_docs", action="store_true", help="write docs/benchmarks.md + PNGs")
     args = ap.parse_args()
     params = SMOKE if args.smoke else FULL
@@ -411,8 +415,11 @@ def main():
                 a = list(params[wl])
                 if wl == "idle" and not args.smoke:
                     n = args.idle
-                    if cls is Dovecot and args.dovecot_idle:
-                        n = args.dovecot_idle
+                    if cls is Dovecot:
+                        # Same count as Hadron established (its scrypt LOGIN bounds the setup).
+                        est = [r.get("connections") for r in all_results
+                               if r["server"] == "hadron" and r["op"] == "IDLE memory"]
+                        n = args.dovecot_idle or (int(est[0]) if est and est[0] else n)
                     a = [x % n if "%d" in x else x for x in a]
                     if cls is Dovecot:
                         a.append("--allow_missed=1")  # slow past 30 s is a figure, not a failure
@@ -431,6 +438,11 @@ def main():
                 import shutil
                 shutil.rmtree(workdir, ignore_errors=True)
     elapsed = time.time() - t_start
+    if args.reuse:
+        with open(args.reuse) as f:
+            earlier = json.load(f)
+        ran = set(workloads)
+        all_results = [r for r in earlier if r["workload"] not in ran] + all_results
     print()
     print(table(all_results))
     print("\nbench: %d workloads × 2 servers in %.0f s" % (len(workloads), elapsed))
