@@ -52,7 +52,7 @@ class FakeImap:
                     send("+ go\r\n")
                     f.read(int(m.group(1)))
                     f.readline()
-                if verb == "SELECT":
+                if verb in ("SELECT", "EXAMINE"):
                     send("* %d EXISTS\r\n* 0 RECENT\r\n" % MESSAGES)
                     send("%s OK [READ-WRITE] done\r\n" % tag)
                     continue
