@@ -29,6 +29,8 @@ ABSL_FLAG(bool, statesvc_allow_plaintext, false,
 ABSL_FLAG(std::string, metrics_listen, "", "Prometheus metrics listener (not yet served)");
 ABSL_FLAG(int, threads, 0, "I/O threads; 0 = one per core");
 ABSL_FLAG(int64_t, max_literal, 64 << 20, "largest APPEND literal accepted (APPENDLIMIT)");
+ABSL_FLAG(bool, literal_minus, false,
+          "advertise LITERAL- (non-synchronizing literals up to 4096 bytes) instead of LITERAL+");
 ABSL_FLAG(int, login_timeout_seconds, 60, "disconnect a client that has not logged in after this");
 ABSL_FLAG(int, idle_timeout_seconds, 30 * 60, "disconnect a logged-in client idle for this long");
 ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this often");
@@ -62,6 +64,7 @@ int main(int argc, char** argv) {
   options.tls_cert = absl::GetFlag(FLAGS_tls_cert);
   options.tls_key = absl::GetFlag(FLAGS_tls_key);
   options.session.max_literal = static_cast<size_t>(absl::GetFlag(FLAGS_max_literal));
+  options.session.literal_minus = absl::GetFlag(FLAGS_literal_minus);
   options.session.login_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_login_timeout_seconds));
   options.session.idle_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_idle_timeout_seconds));
   options.session.idle_keepalive =

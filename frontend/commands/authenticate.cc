@@ -1,4 +1,6 @@
-// AUTHENTICATE PLAIN (RFC 3501 6.2.2, RFC 4616), with SASL-IR (RFC 4959).
+// AUTHENTICATE (RFC 3501 6.2.2) with the PLAIN (RFC 4616) and LOGIN mechanisms, SASL-IR
+// (RFC 4959), and "*" to cancel at any step.
+#include <optional>
 #include <string>
 
 #include "absl/strings/escaping.h"
@@ -6,47 +8,86 @@
 #include "frontend/session/session.h"
 
 namespace hadron::frontend {
+namespace {
+
+// One client response, decoded: sends the "+ <challenge>" line and reads the answer. nullopt
+// when the command is over (cancelled, bad base64, disconnect): the tagged answer is sent.
+asio::awaitable<std::optional<std::string>> Exchange(Session& s, const imap::Command& cmd,
+                                                     std::string_view challenge_b64) {
+  std::string prompt = "+ ";
+  prompt.append(challenge_b64).append("\r\n");
+  co_await s.Send(prompt);
+  auto line = co_await s.ReadLine();
+  if (!line) {
+    s.set_logout();
+    co_return std::nullopt;
+  }
+  if (*line == "*") {
+    co_await s.Tagged(cmd, "BAD", "Authentication aborted by client.");
+    co_return std::nullopt;
+  }
+  std::string decoded;
+  if (!absl::Base64Unescape(*line, &decoded)) {
+    co_await s.Tagged(cmd, "BAD", "Invalid base64 data in continued response");
+    co_return std::nullopt;
+  }
+  co_return decoded;
+}
+
+// The initial response (SASL-IR), decoded; "=" is the empty response. nullopt after a BAD.
+asio::awaitable<std::optional<std::string>> Initial(Session& s, const imap::Command& cmd,
+                                                    const std::string& b64) {
+  std::string decoded;
+  if (b64 != "=" && !absl::Base64Unescape(b64, &decoded)) {
+    co_await s.Tagged(cmd, "BAD", "Invalid base64 data in initial response");
+    co_return std::nullopt;
+  }
+  co_return decoded;
+}
+
+}  // namespace
 
 asio::awaitable<void> LoginWith(Session& s, const imap::Command& cmd, const std::string& user,
                                 const std::string& password);
 
 asio::awaitable<void> CmdAuthenticate(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::AuthenticateArgs>(cmd.args);
+  if (a.mechanism == "LOGIN") {
+    // draft-murchison-sasl-login, as Dovecot: "Username:" then "Password:" challenges; an
+    // initial response is the user name (an empty one is no initial response).
+    std::optional<std::string> user;
+    if (a.initial_response && *a.initial_response != "=") {
+      user = co_await Initial(s, cmd, *a.initial_response);
+    } else {
+      user = co_await Exchange(s, cmd, "VXNlcm5hbWU6");  // "Username:"
+    }
+    if (!user) co_return;
+    auto password = co_await Exchange(s, cmd, "UGFzc3dvcmQ6");  // "Password:"
+    if (!password) co_return;
+    co_await LoginWith(s, cmd, *user, *password);
+    co_return;
+  }
   if (a.mechanism != "PLAIN") {
     co_await s.Tagged(cmd, "NO", "Unsupported authentication mechanism");
     co_return;
   }
-  std::string b64;
+  std::optional<std::string> decoded;
   if (a.initial_response) {
-    b64 = *a.initial_response == "=" ? "" : *a.initial_response;
+    decoded = co_await Initial(s, cmd, *a.initial_response);
   } else {
-    co_await s.Send("+ \r\n");
-    auto line = co_await s.ReadLine();
-    if (!line) {
-      s.set_logout();
-      co_return;
-    }
-    if (*line == "*") {
-      co_await s.Tagged(cmd, "BAD", "Authentication aborted by client");
-      co_return;
-    }
-    b64 = *line;
+    decoded = co_await Exchange(s, cmd, "");
   }
-  std::string decoded;
-  if (!absl::Base64Unescape(b64, &decoded)) {
-    co_await s.Tagged(cmd, "BAD", "Invalid base64 data in continued response");
-    co_return;
-  }
+  if (!decoded) co_return;
   // authzid NUL authcid NUL passwd
-  size_t p1 = decoded.find('\0');
-  size_t p2 = p1 == std::string::npos ? p1 : decoded.find('\0', p1 + 1);
+  size_t p1 = decoded->find('\0');
+  size_t p2 = p1 == std::string::npos ? p1 : decoded->find('\0', p1 + 1);
   if (p1 == std::string::npos || p2 == std::string::npos) {
     co_await s.Tagged(cmd, "BAD", "Invalid PLAIN response");
     co_return;
   }
-  std::string authz = decoded.substr(0, p1);
-  std::string user = decoded.substr(p1 + 1, p2 - p1 - 1);
-  std::string pass = decoded.substr(p2 + 1);
+  std::string authz = decoded->substr(0, p1);
+  std::string user = decoded->substr(p1 + 1, p2 - p1 - 1);
+  std::string pass = decoded->substr(p2 + 1);
   if (!authz.empty() && authz != user) {
     co_await s.Tagged(cmd, "NO", "[AUTHORIZATIONFAILED] Authorization as another user is not allowed");
     co_return;

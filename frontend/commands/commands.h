@@ -64,5 +64,7 @@ asio::awaitable<void> CmdIdle(Session&, const imap::Command&);
 asio::awaitable<void> CmdId(Session&, const imap::Command&);
 asio::awaitable<void> CmdNamespace(Session&, const imap::Command&);
 asio::awaitable<void> CmdEnable(Session&, const imap::Command&);
+asio::awaitable<void> CmdUnauthenticate(Session&, const imap::Command&);
+asio::awaitable<void> CmdCompress(Session&, const imap::Command&);
 
 }  // namespace hadron::frontend

@@ -12,7 +12,7 @@ asio::awaitable<void> CmdStartTls(Session& s, const imap::Command& cmd) {
     co_return;
   }
   co_await s.Tagged(cmd, "OK", "Begin TLS negotiation now.");
-  s.reader() = imap::CommandReader(imap::CommandReader::Limits{.max_literal = s.config().max_literal});
+  s.reader() = imap::CommandReader(s.ReaderLimits());
   absl::Status st = co_await s.transport().StartTls();
   if (!st.ok()) {
     spdlog::info("STARTTLS handshake failed: {}", st.ToString());

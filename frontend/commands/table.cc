@@ -20,6 +20,8 @@ constexpr CommandSpec kCommands[] = {
     {"AUTHENTICATE", CmdAuthenticate, kNeedNotAuth},
     {"ID", CmdId, 0},
     {"ENABLE", CmdEnable, kNeedAuth},
+    {"UNAUTHENTICATE", CmdUnauthenticate, kNeedAuth},
+    {"COMPRESS", CmdCompress, kNeedAuth},
     {"NAMESPACE", CmdNamespace, kNeedAuth},
     {"SELECT", CmdSelect, kNeedAuth},
     {"EXAMINE", CmdSelect, kNeedAuth},

@@ -690,6 +690,16 @@ Status ParseLogin(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// COMPRESS mechanism (RFC 4978); the mechanism travels in AuthenticateArgs, uppercased.
+Status ParseCompress(Parser& p, Command& cmd) {
+  AuthenticateArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_ASSIGN_OR_RETURN(std::string mech, p.Atom());
+  args.mechanism = ToUpper(mech);
+  cmd.args = std::move(args);
+  return p.End();
+}
+
 Status ParseAuthenticate(Parser& p, Command& cmd) {
   AuthenticateArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
@@ -1252,6 +1262,8 @@ constexpr CommandSpec kCommands[] = {
     {"ENABLE", ParseEnable, false},
     {"SORT", ParseSort, true},
     {"THREAD", ParseThread, true},
+    {"UNAUTHENTICATE", ParseNoArgs, false},
+    {"COMPRESS", ParseCompress, false},
 };
 
 const CommandSpec* FindCommand(std::string_view upper) {

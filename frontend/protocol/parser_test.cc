@@ -55,6 +55,13 @@ const Case kCases[] = {
     {"a AUTHENTICATE PLAIN AGpvZQBzZWNyZXQ=", "a AUTHENTICATE mech=PLAIN ir=\"AGpvZQBzZWNyZXQ=\""},
     {"a AUTHENTICATE PLAIN =", "a AUTHENTICATE mech=PLAIN ir=\"=\""},
     {"a AUTHENTICATE PLAIN a*b", "BAD Invalid initial response"},
+    {"a AUTHENTICATE login dXNlcg==", "a AUTHENTICATE mech=LOGIN ir=\"dXNlcg==\""},
+    // UNAUTHENTICATE (RFC 8437), COMPRESS (RFC 4978; the mechanism in AuthenticateArgs).
+    {"a UNAUTHENTICATE", "a UNAUTHENTICATE"},
+    {"a UNAUTHENTICATE x", "BAD Unexpected argument"},
+    {"a compress deflate", "a COMPRESS mech=DEFLATE ir=NIL"},
+    {"a COMPRESS", "BAD Missing argument"},
+    {"a COMPRESS DEFLATE x", "BAD Unexpected argument"},
     // Mailbox commands; INBOX is case-insensitive.
     {"a SELECT inbox", "a SELECT mbox=INBOX"},
     {"a SELECT \"Inbox/Sub\"", "a SELECT mbox=Inbox/Sub"},

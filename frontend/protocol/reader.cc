@@ -84,6 +84,14 @@ void CommandReader::Feed(std::string_view bytes) {
 
 size_t CommandReader::buffered() const { return in_.size() - pos_; }
 
+std::string CommandReader::TakeBuffered() {
+  std::string out = in_.substr(pos_);
+  in_.clear();
+  pos_ = 0;
+  scan_ = 0;
+  return out;
+}
+
 void CommandReader::Consume(size_t n) {
   pos_ += n;
   scan_ = 0;
@@ -146,6 +154,7 @@ std::optional<CommandReader::Event> CommandReader::OnLine(std::string_view line)
   // A literal follows. Refuse early what can never parse, so that no "+" is sent for it.
   std::string problem;
   bool too_big = false;
+  bool nonsync_too_big = false;
   if (tag_.empty()) {
     problem = "Invalid tag";
   } else if (!IsKnownCommand(FindVerb(command_).first, FindVerb(command_).second)) {
@@ -154,9 +163,13 @@ std::optional<CommandReader::Event> CommandReader::OnLine(std::string_view line)
              command_.size() + lit->size > limits_.max_command) {
     problem = "Literal too large";
     too_big = true;
+  } else if (!lit->sync && lit->size > limits_.max_nonsync_literal) {
+    problem = "Non-synchronizing literals above 4096 bytes are not allowed (LITERAL-)";
+    nonsync_too_big = true;
   }
   if (!problem.empty()) {
     Error e = MakeError(problem, too_big);
+    e.nonsync_too_big = nonsync_too_big;
     ResetCommand();
     if (state_ != State::kDead) {
       if (lit->sync) {

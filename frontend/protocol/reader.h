@@ -30,6 +30,9 @@ class CommandReader {
     size_t max_nesting = 32;         // parentheses, NOT and OR depth
     size_t max_command = 70 << 20;   // all lines and literals of one command
     size_t max_bad_commands = 20;    // consecutive errors before a fatal one (as Dovecot)
+    // Largest non-synchronizing literal: unlimited with LITERAL+, 4096 with LITERAL- (RFC 7888
+    // section 4); a larger one is answered "BAD [TOOBIG]" and its bytes are skipped.
+    size_t max_nonsync_literal = SIZE_MAX;
   };
   CommandReader();  // default Limits
   explicit CommandReader(Limits limits);
@@ -56,6 +59,7 @@ class CommandReader {
     std::string message;  // text for "<tag> BAD <message>"
     bool fatal = false;   // close the connection (max_bad_commands errors in a row)
     bool too_big = false;  // a literal above max_literal (APPEND answers NO [TOOBIG])
+    bool nonsync_too_big = false;  // LITERAL-: a {n+} above max_nonsync_literal: BAD [TOOBIG]
   };
   using Event = std::variant<NeedMore, NeedLiteral, Parsed, Error>;
 
@@ -75,6 +79,9 @@ class CommandReader {
 
   // Bytes received and not yet consumed (for tests and output-buffer accounting).
   size_t buffered() const;
+  // Removes and returns the bytes received and not yet consumed (COMPRESS: they are the start
+  // of the compressed stream). Only between commands.
+  std::string TakeBuffered();
 
   // Whether the verb (uppercased; after "UID" when uid) is one ParseCommand knows.
   static bool IsKnownCommand(std::string_view verb, bool uid);

@@ -119,6 +119,38 @@ TEST(ReaderTest, LiteralTooLarge) {
   EXPECT_FALSE(std::get<CommandReader::Error>(ev).fatal);
 }
 
+TEST(ReaderTest, LiteralMinusLimitsNonSyncLiterals) {
+  CommandReader::Limits limits;
+  limits.max_nonsync_literal = 4096;  // LITERAL- (RFC 7888 section 4)
+  std::string ok(4096, 'x');
+  EXPECT_EQ(Feed3("a LOGIN {4096+}\r\n" + ok + " pw\r\n", limits),
+            (V{"LIT a 4096 nonsync", "CMD a LOGIN user=" + ok + " pass=pw"}));
+  // 4097 bytes non-synchronizing: refused, its bytes skipped, the next command parses.
+  std::string big(4097, 'y');
+  EXPECT_EQ(Feed3("a LOGIN {4097+}\r\n" + big + " pw\r\nb NOOP\r\n", limits),
+            (V{"ERR a Non-synchronizing literals above 4096 bytes are not allowed (LITERAL-)",
+               "CMD b NOOP"}));
+  // Synchronizing literals are not limited by it.
+  EXPECT_EQ(Feed3("a LOGIN {4097}\r\n" + big + " pw\r\n", limits),
+            (V{"LIT a 4097 sync", "CMD a LOGIN user=" + big + " pass=pw"}));
+  CommandReader r(limits);
+  r.Feed("a APPEND INBOX {5000+}\r\n");
+  auto ev = r.Next();
+  ASSERT_TRUE(std::holds_alternative<CommandReader::Error>(ev));
+  EXPECT_TRUE(std::get<CommandReader::Error>(ev).nonsync_too_big);
+  EXPECT_FALSE(std::get<CommandReader::Error>(ev).too_big);
+}
+
+TEST(ReaderTest, TakeBufferedReturnsUnconsumedBytes) {
+  CommandReader r;
+  r.Feed("a COMPRESS DEFLATE\r\n\x01\x02rest");
+  auto ev = r.Next();
+  ASSERT_TRUE(std::holds_alternative<CommandReader::Parsed>(ev));
+  EXPECT_EQ(r.TakeBuffered(), "\x01\x02rest");
+  EXPECT_EQ(r.buffered(), 0u);
+  EXPECT_TRUE(std::holds_alternative<CommandReader::NeedMore>(r.Next()));
+}
+
 TEST(ReaderTest, CommandTooLarge) {
   CommandReader::Limits limits;
   limits.max_literal = 100;

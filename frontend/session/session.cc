@@ -21,7 +21,7 @@ Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> tran
       state_(state),
       watcher_(watcher),
       config_(config),
-      reader_(imap::CommandReader::Limits{.max_literal = config.max_literal}),
+      reader_(ReaderLimits()),
       want_read_(executor, 1),
       events_(executor, 8),
       timer_(executor) {}
@@ -65,6 +65,21 @@ asio::awaitable<void> Session::EnableCondstore() {
   if (MailboxView* v = view()) {
     co_await Send(absl::StrCat("* OK [HIGHESTMODSEQ ", v->modseq(), "] Highest\r\n"));
   }
+}
+
+imap::CommandReader::Limits Session::ReaderLimits() const {
+  imap::CommandReader::Limits limits;
+  limits.max_literal = config_.max_literal;
+  if (config_.literal_minus) limits.max_nonsync_literal = 4096;  // RFC 7888 section 4
+  return limits;
+}
+
+void Session::Unauthenticate() {
+  Deselect();
+  session_state_ = NotAuthenticated{};
+  enabled_ = EnabledExtensions{};
+  need_poll_ = false;
+  mailbox_gone_ = false;
 }
 
 void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
@@ -111,7 +126,6 @@ std::string Session::Capabilities() const {
   // One capability a line, each advertised only when it works (issue 5).
   static constexpr const char* kAlways[] = {
       "IMAP4rev1",
-      "LITERAL+",
       "SASL-IR",
       "ID",
       "ENABLE",
@@ -142,9 +156,16 @@ std::string Session::Capabilities() const {
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);
+  // RFC 7888: one or the other; LITERAL+ by default (what Dovecot advertises, and a LITERAL-
+  // client works unchanged against it).
+  absl::StrAppend(&caps, config_.literal_minus ? " LITERAL-" : " LITERAL+");
   if (std::holds_alternative<NotAuthenticated>(session_state_)) {
     if (transport_->can_start_tls()) absl::StrAppend(&caps, " STARTTLS");
     absl::StrAppend(&caps, " AUTH=PLAIN");
+    absl::StrAppend(&caps, " AUTH=LOGIN");
+  } else {
+    absl::StrAppend(&caps, " UNAUTHENTICATE");
+    absl::StrAppend(&caps, " COMPRESS=DEFLATE");  // still listed once active, as Dovecot
   }
   absl::StrAppend(&caps, " APPENDLIMIT=", config_.max_literal);
   return caps;
@@ -374,7 +395,9 @@ asio::awaitable<void> Session::Run() {
       } else if (auto* parsed = std::get_if<imap::CommandReader::Parsed>(&event)) {
         co_await config_.dispatch(*this, parsed->command);
       } else if (auto* err = std::get_if<imap::CommandReader::Error>(&event)) {
-        if (err->too_big) {
+        if (err->nonsync_too_big) {
+          co_await Send(absl::StrCat(err->tag, " BAD [TOOBIG] ", err->message, "\r\n"));
+        } else if (err->too_big) {
           co_await Send(absl::StrCat(err->tag, " NO [TOOBIG] ", err->message, "\r\n"));
         } else {
           co_await Send(absl::StrCat(err->tag, " BAD ", err->message, "\r\n"));

@@ -34,6 +34,8 @@ struct SessionConfig {
   std::chrono::seconds idle_keepalive{120};
   std::chrono::milliseconds idle_poll{250};
   size_t max_literal = 64 << 20;  // APPENDLIMIT
+  // Advertise LITERAL- instead of LITERAL+: non-synchronizing literals up to 4096 bytes only.
+  bool literal_minus = false;
   std::string server_name = "Hadron";
   // Shared mailbox bases of this frontend (null: every view keeps its own base).
   std::shared_ptr<SnapshotCache> snapshots;
@@ -99,6 +101,21 @@ class Session : public std::enable_shared_from_this<Session> {
   void QueueOwnChange(const pb::Change& change);
 
   std::string Capabilities() const;
+  // The reader limits of this session (APPENDLIMIT, LITERAL- when configured).
+  imap::CommandReader::Limits ReaderLimits() const;
+  // UNAUTHENTICATE (RFC 8437): deselects (dropping the change subscription), forgets the
+  // user and the ENABLEd extensions. TLS and COMPRESS stay.
+  void Unauthenticate();
+  // Puts a layer (COMPRESS) over the transport: `wrap` gets the current one and returns the
+  // new one. Only between commands, when no read is in flight.
+  template <typename F>
+  void WrapTransport(F wrap) {
+    transport_ = wrap(std::move(transport_));
+  }
+  bool compression_active() const { return compression_active_; }
+  // Whether the reader coroutine may be inside a transport read (then no layer may be added).
+  bool read_in_flight() const { return read_requested_; }
+  void set_compression_active() { compression_active_ = true; }
   StateClient& state() { return state_; }
   const SessionConfig& config() const { return config_; }
   SessionState& session_state() { return session_state_; }
@@ -148,6 +165,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool read_requested_ = false;
   bool logout_ = false;
   bool closed_ = false;
+  bool compression_active_ = false;
   EnabledExtensions enabled_;
 };
 
