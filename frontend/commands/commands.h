@@ -66,5 +66,8 @@ asio::awaitable<void> CmdNamespace(Session&, const imap::Command&);
 asio::awaitable<void> CmdEnable(Session&, const imap::Command&);
 asio::awaitable<void> CmdUnauthenticate(Session&, const imap::Command&);
 asio::awaitable<void> CmdCompress(Session&, const imap::Command&);
+asio::awaitable<void> CmdGetQuota(Session&, const imap::Command&);
+asio::awaitable<void> CmdGetQuotaRoot(Session&, const imap::Command&);
+asio::awaitable<void> CmdSetQuota(Session&, const imap::Command&);
 
 }  // namespace hadron::frontend

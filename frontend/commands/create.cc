@@ -53,7 +53,10 @@ asio::awaitable<void> CmdCreate(Session& s, const imap::Command& cmd) {
     while (absl::EndsWith(given, "/")) given.pop_back();
     if (given != name) co_await s.Send(OldNameList(name, given));
   }
-  co_await Complete(s, cmd, "Create completed.");
+  // OBJECTID (RFC 8474 4.1): the new mailbox's MAILBOXID in the tagged OK.
+  const std::string text = absl::StrCat("[MAILBOXID (", MailboxObjectId(res->mailbox_id(), res->uid_validity()),
+                                        ")] Create completed.");
+  co_await Complete(s, cmd, text);
 }
 
 }  // namespace hadron::frontend

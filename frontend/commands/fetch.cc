@@ -35,7 +35,8 @@ bool NeedsStructure(const Att& a) {
 }
 bool NeedsServer(const Att& a) {
   return NeedsStructure(a) || a.kind == Att::Kind::kInternalDate ||
-         a.kind == Att::Kind::kRfc822Size || a.kind == Att::Kind::kSaveDate;
+         a.kind == Att::Kind::kRfc822Size || a.kind == Att::Kind::kSaveDate ||
+         a.kind == Att::Kind::kEmailId || a.kind == Att::Kind::kThreadId;
 }
 
 void AppendLiteral(std::string* out, std::string_view data) {
@@ -103,6 +104,11 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
         // The snapshot's modseq, consistent with the FLAGS this view answers with.
         modseq_listed = true;
         items.push_back(absl::StrCat("MODSEQ (", v.ModSeqAt(su.seq), ")"));
+        break;
+      case Att::Kind::kEmailId: items.push_back(absl::StrCat("EMAILID (", m->email_id(), ")")); break;
+      case Att::Kind::kThreadId:
+        items.push_back(m->thread_id().empty() ? std::string("THREADID NIL")
+                                               : absl::StrCat("THREADID (", m->thread_id(), ")"));
         break;
       case Att::Kind::kEnvelope: items.push_back(absl::StrCat("ENVELOPE ", m->envelope())); break;
       case Att::Kind::kBody: items.push_back(absl::StrCat("BODY ", m->body())); break;

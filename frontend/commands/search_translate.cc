@@ -138,6 +138,8 @@ void Translate(const MailboxView& view, const imap::SearchKey& k, PK* out) {
     case K::kSavedOn: out->set_kind(PK::SAVEDON); out->set_date(Days(k.date)); break;
     case K::kSavedSince: out->set_kind(PK::SAVEDSINCE); out->set_date(Days(k.date)); break;
     case K::kSaveDateSupported: out->set_kind(PK::SAVEDATESUPPORTED); break;
+    case K::kEmailId: out->set_kind(PK::EMAILID); out->set_value(k.value); break;
+    case K::kThreadId: out->set_kind(PK::THREADID); out->set_value(k.value); break;
   }
 }
 

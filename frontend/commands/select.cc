@@ -137,7 +137,9 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
     }
   }
   absl::StrAppend(&out, "* OK [UIDVALIDITY ", v->uid_validity(), "] UIDs valid\r\n",
-                  "* OK [UIDNEXT ", uid_next, "] Predicted next UID\r\n");
+                  "* OK [UIDNEXT ", uid_next, "] Predicted next UID\r\n",
+                  "* OK [MAILBOXID (", MailboxObjectId(v->mailbox_id(), v->uid_validity()),
+                  ")] Ok\r\n");
   if (on.condstore || on.qresync) {
     absl::StrAppend(&out, "* OK [HIGHESTMODSEQ ", v->modseq(), "] Highest\r\n");
   }

@@ -46,6 +46,9 @@ constexpr CommandSpec kCommands[] = {
     {"STORE", CmdStore, kSel | kNoExpungeUnlessUid},
     {"COPY", CmdCopy, kSel},
     {"MOVE", CmdCopy, kSel},
+    {"GETQUOTA", CmdGetQuota, kNeedAuth},
+    {"GETQUOTAROOT", CmdGetQuotaRoot, kNeedAuth},
+    {"SETQUOTA", CmdSetQuota, kNeedAuth},
     // UID forms.
     {"UID FETCH", CmdFetch, kSel},
     {"UID STORE", CmdStore, kSel},

@@ -7,6 +7,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/imap/seqset.h"
+#include "absl/strings/str_join.h"
 #include "frontend/commands/commands.h"
 #include "frontend/session/session.h"
 
@@ -171,6 +172,24 @@ std::string CanonicalMailbox(absl::string_view name) {
     return absl::StrCat("INBOX", name.substr(5));
   }
   return std::string(name);
+}
+
+std::string MailboxObjectId(uint64_t mailbox_id, uint32_t uid_validity) {
+  return absl::StrCat("F", absl::Hex(uid_validity, absl::kZeroPad8), absl::Hex(mailbox_id));
+}
+
+std::string QuotaResponse(const pb::QuotaInfo& q) {
+  std::vector<std::string> resources;
+  if (q.has_storage_limit_kib()) {
+    // Units of 1024 octets, rounded down as Dovecot does.
+    resources.push_back(
+        absl::StrCat("STORAGE ", q.storage_used() / 1024, " ", q.storage_limit_kib()));
+  }
+  if (q.has_message_limit()) {
+    resources.push_back(absl::StrCat("MESSAGE ", q.messages_used(), " ", q.message_limit()));
+  }
+  if (resources.empty()) return "";
+  return absl::StrCat("* QUOTA \"", kQuotaRoot, "\" (", absl::StrJoin(resources, " "), ")\r\n");
 }
 
 }  // namespace hadron::frontend

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -64,7 +65,9 @@ std::string CanonicalMailbox(absl::string_view name);
 std::string StatusItemsError(const Session& s, const std::vector<std::string>& items);
 asio::awaitable<void> EnableCondstoreFor(Session& s, const std::vector<std::string>& items);
 bool NeedsGetMailbox(const std::vector<std::string>& items);
-std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items);
+// DELETED-STORAGE (RFC 9208) is listed only when its value is given (STATUS computes it).
+std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items,
+                              std::optional<uint64_t> deleted_storage_kib = std::nullopt);
 
 // An unsolicited `* LIST () "/" name ("OLDNAME" (old))` (RFC 9051 6.3.9.7) for IMAP4rev2
 // sessions, after CREATE or RENAME normalized the name the client gave.
@@ -73,5 +76,15 @@ std::string OldNameList(std::string_view name, std::string_view old);
 // Answers NO [CANNOT] and returns true when a mailbox name in `cmd` is not modified UTF-7 and
 // UTF8=ACCEPT is not enabled (names.cc).
 asio::awaitable<bool> RejectInvalidMailboxNames(Session& s, const imap::Command& cmd);
+
+// OBJECTID (RFC 8474) MAILBOXID: from the mailbox's id and UIDVALIDITY, both kept by RENAME and
+// never reused.
+std::string MailboxObjectId(uint64_t mailbox_id, uint32_t uid_validity);
+
+// QUOTA (RFC 9208): the one quota root of every account (Dovecot's default name).
+inline constexpr char kQuotaRoot[] = "User quota";
+// "* QUOTA "User quota" (STORAGE u l MESSAGE u l)\r\n" listing the resources that have a limit;
+// empty when none has (RFC 9208's quota-list needs at least one resource).
+std::string QuotaResponse(const pb::QuotaInfo& q);
 
 }  // namespace hadron::frontend

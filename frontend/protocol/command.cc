@@ -33,6 +33,8 @@ std::string FetchAtt::ResponseName() const {
     case Kind::kModSeq: return "MODSEQ";
     case Kind::kPreview: return "PREVIEW";
     case Kind::kSaveDate: return "SAVEDATE";
+    case Kind::kEmailId: return "EMAILID";
+    case Kind::kThreadId: return "THREADID";
     case Kind::kBinarySize: return absl::StrCat("BINARY.SIZE[", PartPath(part), "]");
     case Kind::kBinary: out = absl::StrCat("BINARY[", PartPath(part), "]"); break;
     case Kind::kBodySection: {

@@ -33,6 +33,8 @@ struct FetchAtt {
     kModSeq,
     kPreview,  // PREVIEW and PREVIEW (LAZY) (RFC 8970)
     kSaveDate,  // SAVEDATE (RFC 8514)
+    kEmailId,   // EMAILID (RFC 8474)
+    kThreadId,  // THREADID (RFC 8474)
   };
   Kind kind = Kind::kFlags;
   bool lazy = false;           // PREVIEW (LAZY)
@@ -96,6 +98,8 @@ struct SearchKey {
     kSavedOn,
     kSavedSince,
     kSaveDateSupported,
+    kEmailId,   // value = objectid (RFC 8474)
+    kThreadId,  // value = objectid (RFC 8474)
   };
   Kind kind = Kind::kAll;
   std::vector<SearchKey> children;
@@ -203,13 +207,20 @@ struct ExpungeArgs {  // EXPUNGE (uids empty) and UID EXPUNGE set
   std::optional<SequenceSet> uids;
 };
 
+// GETQUOTA root, SETQUOTA root (resource limit ...) (RFC 9208).
+struct QuotaArgs {
+  std::string root;
+  std::vector<std::pair<std::string, uint64_t>> limits;  // SETQUOTA; names uppercased
+};
+
 struct Command {
   std::string tag;
   std::string name;  // uppercased verb; "UID FETCH" is name "FETCH" with uid = true
   bool uid = false;
   std::variant<NoArgs, LoginArgs, AuthenticateArgs, MailboxArgs, RenameArgs, ListArgs,
                StatusArgs, AppendArgs, FetchArgs, StoreArgs, CopyArgs, SearchArgs, IdArgs,
-               EnableArgs, ExpungeArgs, SortArgs, ThreadArgs>
+               EnableArgs, ExpungeArgs, SortArgs, ThreadArgs,
+               QuotaArgs>
       args;
 };
 

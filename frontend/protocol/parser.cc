@@ -348,6 +348,7 @@ class Parser {
         {"RFC822.TEXT", K::kRfc822Text},    {"BODYSTRUCTURE", K::kBodyStructure},
         {"UID", K::kUid},                   {"MODSEQ", K::kModSeq},
         {"SAVEDATE", K::kSaveDate},
+        {"EMAILID", K::kEmailId},           {"THREADID", K::kThreadId},
     };
     for (const auto& [n, k] : kSimple) {
       if (name == n) {
@@ -520,7 +521,8 @@ class Parser {
     std::string name = ToUpper(Span(IsAtomChar));
     if (name.empty()) return Bad("Invalid search key");
     enum class Arg {
-      kNone, kString, kDate, kNumber, kKeyword, kHeader, kUidSet, kNot, kOr, kModSeq, kInterval
+      kNone, kString, kDate, kNumber, kKeyword, kHeader, kUidSet, kNot, kOr, kModSeq, kInterval,
+      kObjectId
     };
     struct Entry {
       const char* name;
@@ -570,6 +572,8 @@ class Parser {
         {"SAVEDON", K::kSavedOn, Arg::kDate},
         {"SAVEDSINCE", K::kSavedSince, Arg::kDate},
         {"SAVEDATESUPPORTED", K::kSaveDateSupported, Arg::kNone},
+        {"EMAILID", K::kEmailId, Arg::kObjectId},
+        {"THREADID", K::kThreadId, Arg::kObjectId},
     };
     const Entry* e = nullptr;
     for (const Entry& k : kKeys) {
@@ -648,6 +652,17 @@ class Parser {
           PARSE_RETURN_IF_ERROR(Sp());
         }
         PARSE_ASSIGN_OR_RETURN(key.number, Number(0x7fffffffffffffffULL));
+        break;
+      }
+      case Arg::kObjectId: {
+        // objectid = 1*255(ALPHA / DIGIT / "_" / "-") (RFC 8474 7)
+        PARSE_RETURN_IF_ERROR(Sp());
+        std::string_view id = Span([](char c) {
+          return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || IsDigit(c) || c == '_' ||
+                 c == '-';
+        });
+        if (id.empty() || id.size() > 255) return Bad("Invalid object id");
+        key.value = std::string(id);
         break;
       }
     }
@@ -842,7 +857,7 @@ bool IsStatusItem(std::string_view item) {
   static constexpr const char* kItems[] = {"MESSAGES", "RECENT",      "UIDNEXT",
                                            "UIDVALIDITY", "UNSEEN",   "SIZE",
                                            "HIGHESTMODSEQ", "DELETED", "APPENDLIMIT",
-                                           "MAILBOXID"};
+                                           "MAILBOXID", "DELETED-STORAGE"};
   for (const char* k : kItems) {
     if (item == k) return true;
   }
@@ -1222,6 +1237,34 @@ Status ParseEnable(Parser& p, Command& cmd) {
   return absl::OkStatus();
 }
 
+// GETQUOTA quota-root (RFC 9208 4.2.1).
+Status ParseGetQuota(Parser& p, Command& cmd) {
+  QuotaArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_ASSIGN_OR_RETURN(args.root, p.AString());
+  cmd.args = std::move(args);
+  return p.End();
+}
+
+// SETQUOTA quota-root SP "(" [setquota-resource *(SP setquota-resource)] ")" (RFC 9208 4.2.3).
+Status ParseSetQuota(Parser& p, Command& cmd) {
+  QuotaArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_ASSIGN_OR_RETURN(args.root, p.AString());
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected resource list"));
+  while (!p.PeekIs(')')) {
+    if (!args.limits.empty()) PARSE_RETURN_IF_ERROR(p.Sp());
+    PARSE_ASSIGN_OR_RETURN(std::string name, p.Atom());
+    PARSE_RETURN_IF_ERROR(p.Sp());
+    PARSE_ASSIGN_OR_RETURN(uint64_t limit, p.Number(0x7fffffffffffffffULL));
+    args.limits.emplace_back(ToUpper(name), limit);
+  }
+  PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected )"));
+  cmd.args = std::move(args);
+  return p.End();
+}
+
 struct CommandSpec {
   const char* name;
   ParseFn parse;
@@ -1264,6 +1307,9 @@ constexpr CommandSpec kCommands[] = {
     {"THREAD", ParseThread, true},
     {"UNAUTHENTICATE", ParseNoArgs, false},
     {"COMPRESS", ParseCompress, false},
+    {"GETQUOTA", ParseGetQuota, false},
+    {"GETQUOTAROOT", ParseMailbox, false},
+    {"SETQUOTA", ParseSetQuota, false},
 };
 
 const CommandSpec* FindCommand(std::string_view upper) {

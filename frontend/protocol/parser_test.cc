@@ -323,6 +323,23 @@ const Case kCases[] = {
     {"a ID foo", "BAD Expected string or NIL"},
     {"a ENABLE condstore UTF8=ACCEPT", "a ENABLE caps=CONDSTORE,UTF8=ACCEPT"},
     {"a ENABLE", "BAD Missing argument"},
+    // QUOTA (RFC 9208) and OBJECTID (RFC 8474).
+    {"a GETQUOTA \"User quota\"", "a GETQUOTA root=User quota"},
+    {"a GETQUOTA \"\"", "a GETQUOTA root="},
+    {"a GETQUOTA", "BAD Missing argument"},
+    {"a GETQUOTAROOT inbox", "a GETQUOTAROOT mbox=INBOX"},
+    {"a SETQUOTA \"\" (STORAGE 512)", "a SETQUOTA root= STORAGE=512"},
+    {"a SETQUOTA \"\" (storage 512 MESSAGE 10)", "a SETQUOTA root= STORAGE=512 MESSAGE=10"},
+    {"a SETQUOTA \"\" ()", "a SETQUOTA root="},
+    {"a SETQUOTA \"\" (STORAGE)", "BAD Expected space"},
+    {"a SETQUOTA \"\" (STORAGE x)", "BAD Expected number"},
+    {"a SETQUOTA \"\" STORAGE 1", "BAD Expected resource list"},
+    {"a FETCH 1 (EMAILID THREADID)", "a FETCH set=1 atts=EMAILID,THREADID"},
+    {"a SEARCH EMAILID M6d99ac3275bb4e", "a SEARCH AND(EMAILID:M6d99ac3275bb4e)"},
+    {"a SEARCH THREADID T64b478a75b7ea9", "a SEARCH AND(THREADID:T64b478a75b7ea9)"},
+    {"a SEARCH EMAILID a.b", "BAD Unexpected argument"},
+    {"a SEARCH THREADID", "BAD Missing argument"},
+    {"a STATUS INBOX (MAILBOXID DELETED-STORAGE)", "a STATUS mbox=INBOX items=MAILBOXID,DELETED-STORAGE"},
 };
 
 TEST(ParseCommandTest, Table) {

@@ -62,6 +62,8 @@ inline std::string DescribeKey(const SearchKey& k) {
     case K::kSavedOn: return "SAVEDON:" + FormatDate(k.date);
     case K::kSavedSince: return "SAVEDSINCE:" + FormatDate(k.date);
     case K::kSaveDateSupported: return "SAVEDATESUPPORTED";
+    case K::kEmailId: return "EMAILID:" + k.value;
+    case K::kThreadId: return "THREADID:" + k.value;
   }
   return "?";
 }
@@ -154,6 +156,10 @@ inline std::string Describe(const Command& c) {
     }
     void operator()(const EnableArgs& a) {
       absl::StrAppend(&out, " caps=", absl::StrJoin(a.capabilities, ","));
+    }
+    void operator()(const QuotaArgs& a) {
+      absl::StrAppend(&out, " root=", a.root);
+      for (const auto& [name, limit] : a.limits) absl::StrAppend(&out, " ", name, "=", limit);
     }
     void operator()(const ExpungeArgs& a) {
       if (a.uids) absl::StrAppend(&out, " uids=", FormatSequenceSet(*a.uids));

@@ -10,6 +10,7 @@
 #include "asio/steady_timer.hpp"
 #include "asio/this_coro.hpp"
 #include "asio/use_awaitable.hpp"
+#include "common/overquota.h"
 #include "spdlog/spdlog.h"
 
 namespace hadron::frontend {
@@ -153,6 +154,10 @@ std::string Session::Capabilities() const {
       "STATUS=SIZE",
       "SPECIAL-USE",
       "CREATE-SPECIAL-USE",
+      "QUOTA",
+      "QUOTA=RES-STORAGE",
+      "QUOTA=RES-MESSAGE",
+      "OBJECTID",
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);
@@ -202,7 +207,7 @@ asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status
       code = "[AUTHENTICATIONFAILED] ";
       break;
     case absl::StatusCode::kResourceExhausted:
-      code = "[LIMIT] ";
+      code = IsOverQuota(status) ? "[OVERQUOTA] " : "[LIMIT] ";
       break;
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kFailedPrecondition:

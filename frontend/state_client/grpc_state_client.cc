@@ -84,6 +84,7 @@ class GrpcStateClient final : public StateClient {
   HADRON_UNARY(Thread, pb::ThreadRequest, pb::ThreadResponse)
   HADRON_UNARY(GetChanges, pb::GetChangesRequest, pb::GetChangesResponse)
   HADRON_UNARY(ClaimRecent, pb::ClaimRecentRequest, pb::ClaimRecentResponse)
+  HADRON_UNARY(GetQuota, pb::GetQuotaRequest, pb::QuotaInfo)
 #undef HADRON_UNARY
 
  private:

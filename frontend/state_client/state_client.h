@@ -57,6 +57,8 @@ class StateClient {
       const pb::GetChangesRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::ClaimRecentResponse>> ClaimRecent(
       const pb::ClaimRecentRequest& req) = 0;
+  virtual asio::awaitable<absl::StatusOr<pb::QuotaInfo>> GetQuota(
+      const pb::GetQuotaRequest& req) = 0;
 };
 
 // A channel to one statesvc, with the frontend's limits and reconnect policy.

@@ -8,10 +8,7 @@ constexpr int kMaxSearchDepth = 64;
 
 absl::StatusOr<store::SearchKey> KeyFromProto(const state::v1::SearchKey& key, int depth) {
   if (depth > kMaxSearchDepth) return absl::InvalidArgumentError("search key nested too deeply");
-  const bool search_slice = key.kind() >= state::v1::SearchKey::OLDER &&
-                            key.kind() <= state::v1::SearchKey::SAVEDATESUPPORTED;
-  if (!search_slice &&
-      (key.kind() < state::v1::SearchKey::ALL || key.kind() > state::v1::SearchKey::MODSEQ)) {
+  if (!state::v1::SearchKey::Kind_IsValid(key.kind())) {
     return absl::InvalidArgumentError("unknown search key kind");
   }
   store::SearchKey out;

@@ -129,3 +129,43 @@ grpc::Status MailService::Expunge(grpc::ServerContext*, const ExpungeRequest* re
 }
 
 }  // namespace hadron::service
+
+namespace hadron::service {
+
+using namespace ::hadron::mail::v1;  // NOLINT: the generated names are the API here
+
+namespace {
+
+void QuotaToProto(const store::Quota& q, Quota* out) {
+  out->set_storage_used(q.usage.storage);
+  out->set_messages_used(q.usage.messages);
+  if (q.limits.storage_kib) out->set_storage_limit_kib(*q.limits.storage_kib);
+  if (q.limits.messages) out->set_message_limit(*q.limits.messages);
+}
+
+}  // namespace
+
+grpc::Status MailService::SetQuota(grpc::ServerContext*, const SetQuotaRequest* req, Quota* resp) {
+  auto account = store_->LookupAccount(req->account());
+  if (!account.ok()) return ToGrpc(account.status());
+  store::QuotaLimits limits;
+  if (req->has_storage_limit_kib()) limits.storage_kib = req->storage_limit_kib();
+  if (req->has_message_limit()) limits.messages = req->message_limit();
+  auto status = store_->SetQuota(account->id, limits);
+  if (!status.ok()) return ToGrpc(status);
+  auto q = store_->GetQuota(account->id);
+  if (!q.ok()) return ToGrpc(q.status());
+  QuotaToProto(*q, resp);
+  return grpc::Status::OK;
+}
+
+grpc::Status MailService::GetQuota(grpc::ServerContext*, const GetQuotaRequest* req, Quota* resp) {
+  auto account = store_->LookupAccount(req->account());
+  if (!account.ok()) return ToGrpc(account.status());
+  auto q = store_->GetQuota(account->id);
+  if (!q.ok()) return ToGrpc(q.status());
+  QuotaToProto(*q, resp);
+  return grpc::Status::OK;
+}
+
+}  // namespace hadron::service

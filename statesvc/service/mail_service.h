@@ -29,6 +29,10 @@ class MailService final : public mail::v1::Mail::Service {
                         mail::v1::SetFlagsResponse*) override;
   grpc::Status Expunge(grpc::ServerContext*, const mail::v1::ExpungeRequest*,
                        mail::v1::ExpungeResponse*) override;
+  grpc::Status SetQuota(grpc::ServerContext*, const mail::v1::SetQuotaRequest*,
+                        mail::v1::Quota*) override;
+  grpc::Status GetQuota(grpc::ServerContext*, const mail::v1::GetQuotaRequest*,
+                        mail::v1::Quota*) override;
 
  private:
   store::Store* store_;

@@ -234,6 +234,8 @@ grpc::Status StateService::Fetch(grpc::ServerContext*, const FetchRequest* req,
     out->set_internal_date(m.internal_date);
     out->set_internal_date_tz(m.internal_date_tz);
     out->set_save_date(m.save_date);
+    out->set_email_id(m.email_id);
+    out->set_thread_id(m.thread_id);
     if (req->want_structure()) {
       out->set_envelope(std::move(m.envelope));
       out->set_body(std::move(m.body));
@@ -364,6 +366,21 @@ grpc::Status StateService::ClaimRecent(grpc::ServerContext*,
 grpc::ServerBidiReactor<WatchRequest, WatchEvent>* StateService::Watch(
     grpc::CallbackServerContext* context) {
   return new WatchReactor(store_, hub_, watch_queue_limit_);
+}
+
+}  // namespace hadron::service
+
+namespace hadron::service {
+
+grpc::Status StateService::GetQuota(grpc::ServerContext*, const state::v1::GetQuotaRequest* req,
+                                    state::v1::QuotaInfo* resp) {
+  auto q = store_->GetQuota(req->account_id());
+  if (!q.ok()) return ToGrpc(q.status());
+  resp->set_storage_used(q->usage.storage);
+  resp->set_messages_used(q->usage.messages);
+  if (q->limits.storage_kib) resp->set_storage_limit_kib(*q->limits.storage_kib);
+  if (q->limits.messages) resp->set_message_limit(*q->limits.messages);
+  return grpc::Status::OK;
 }
 
 }  // namespace hadron::service

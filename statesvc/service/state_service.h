@@ -54,6 +54,8 @@ class StateService final
                            state::v1::ClaimRecentResponse*) override;
   grpc::ServerBidiReactor<state::v1::WatchRequest, state::v1::WatchEvent>* Watch(
       grpc::CallbackServerContext* context) override;
+  grpc::Status GetQuota(grpc::ServerContext*, const state::v1::GetQuotaRequest*,
+                        state::v1::QuotaInfo*) override;
 
  private:
   store::Store* store_;

@@ -114,6 +114,28 @@ std::string NextUidValidityKey() { return "counter/next_uid_validity"; }
 
 std::string BlobRefKey(std::string_view sha256) { return "blobref/" + std::string(sha256); }
 
+std::string QuotaUsageKey(uint64_t account) {
+  std::string k = "quota/usage/";
+  PutU64(&k, account);
+  return k;
+}
+
+std::string QuotaLimitsKey(uint64_t account) {
+  std::string k = "quota/limits/";
+  PutU64(&k, account);
+  return k;
+}
+
+std::string ThreadIndexPrefix(uint64_t account) {
+  std::string k = "thread/";
+  PutU64(&k, account);
+  return k;
+}
+
+std::string ThreadIndexKey(uint64_t account, std::string_view message_id_sha256) {
+  return ThreadIndexPrefix(account) + std::string(message_id_sha256);
+}
+
 std::string PrefixEnd(std::string_view prefix) {
   std::string end(prefix);
   while (!end.empty()) {

@@ -68,6 +68,12 @@ std::string NextAccountIdKey();
 std::string NextMailboxIdKey();
 std::string NextUidValidityKey();
 std::string BlobRefKey(std::string_view sha256);
+// meta: QUOTA usage and limits of an account (RFC 9208).
+std::string QuotaUsageKey(uint64_t account);
+std::string QuotaLimitsKey(uint64_t account);
+// meta: OBJECTID thread index: (account, SHA-256 of a Message-ID) -> thread id.
+std::string ThreadIndexKey(uint64_t account, std::string_view message_id_sha256);
+std::string ThreadIndexPrefix(uint64_t account);
 
 // The smallest key greater than every key starting with `prefix` (for iterate_upper_bound).
 std::string PrefixEnd(std::string_view prefix);

@@ -233,6 +233,10 @@ absl::Status Store::DeleteMailbox(uint64_t account, std::string_view name) {
   // survives only as the (\Noselect) parent of the children, which LIST derives.
   rocksdb::WriteBatch batch;
   BlobDeltas blobs;
+  ASSIGN_OR_RETURN(Quota quota, LoadQuotaLocked(account));
+  quota.usage.storage -= std::min(quota.usage.storage, rec.info.size);
+  quota.usage.messages -= std::min<uint64_t>(quota.usage.messages, rec.info.messages);
+  PutQuotaUsage(account, quota.usage, batch);
   RETURN_IF_ERROR(RemoveMailboxToBatch(account, id, canonical, batch, blobs));
   return Commit(account, batch, blobs, {Pending{id, true, {}}});
 }

@@ -13,6 +13,7 @@
 #include "statesvc/store/keys.h"
 #include "statesvc/store/mutations.h"
 #include "statesvc/store/names.h"
+#include "statesvc/store/objectid.h"
 #include "statesvc/store/store.h"
 #include "statesvc/store/store_internal.h"
 
@@ -59,7 +60,11 @@ absl::StatusOr<AppendResult> Store::Append(uint64_t account, std::string_view ma
   ASSIGN_OR_RETURN(MailboxRecord mb, LoadMailboxByName(account, mailbox, &mailbox_id));
   if (mb.info.uid_next == UINT32_MAX) return absl::ResourceExhaustedError("mailbox UID space exhausted");
   ASSIGN_OR_RETURN(Flags canonical, CanonicalFlags(flags, mb, true));
+  ASSIGN_OR_RETURN(Quota quota, LoadQuotaLocked(account));
+  RETURN_IF_ERROR(CheckQuota(quota, content.size(), 1));
+  rocksdb::WriteBatch batch;
   MessageRecord rec;
+  ASSIGN_OR_RETURN(rec.thread, AssignThreadLocked(account, content, sha, batch));
   rec.blob = sha;
   rec.flags = std::move(canonical);
   rec.modseq = mb.info.highest_modseq + 1;
@@ -71,8 +76,10 @@ absl::StatusOr<AppendResult> Store::Append(uint64_t account, std::string_view ma
   mb.info.uid_next += 1;
   mb.info.highest_modseq = rec.modseq;
   CountMessage(mb.info, rec, +1);
+  quota.usage.storage += rec.size;
+  quota.usage.messages += 1;
+  PutQuotaUsage(account, quota.usage, batch);
 
-  rocksdb::WriteBatch batch;
   batch.Put(cf(kMessages), keys::MessageKey(account, mailbox_id, uid), EncodeMessage(rec));
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox_id), EncodeMailbox(mb));
   Change change{rec.modseq, Change::kAppend, {MessageMeta{uid, rec.flags, rec.modseq}}, {}};
@@ -119,6 +126,8 @@ absl::StatusOr<std::vector<FetchedMessage>> Store::Fetch(uint64_t account, uint6
     f.internal_date_tz = rec.internal_date_tz;
     // Messages stored before save dates were kept count as saved when they arrived.
     f.save_date = rec.save_date != 0 ? rec.save_date : rec.internal_date;
+    f.email_id = EmailId(rec.blob);
+    f.thread_id = ThreadId(rec.thread, rec.blob);
     if (want_structure) {
       ASSIGN_OR_RETURN(auto p, GetValue(db_, cf(kParsed), keys::BlobKey(rec.blob), snap.get()));
       if (!p) return absl::DataLossError(absl::StrCat("parsed structure missing for uid ", uid));
@@ -205,18 +214,22 @@ absl::StatusOr<ExpungeResult> Store::Expunge(uint64_t account, uint64_t mailbox,
   rocksdb::WriteBatch batch;
   const uint64_t modseq = mb.info.highest_modseq + 1;
   const int64_t now = NowMicros();
+  ASSIGN_OR_RETURN(Quota quota, LoadQuotaLocked(account));
   for (const auto& [uid, rec] : candidates) {
     if (!force && !(rec.flags.system & kDeleted)) continue;
     // The message (and its blob reference) moves to the expunged column family, where sessions
     // not yet told can still fetch it until Sweep() deletes it.
     ExpungeToBatch(account, mailbox, uid, rec, modseq, now, batch);
     CountMessage(mb.info, rec, -1);
+    quota.usage.storage -= std::min(quota.usage.storage, rec.size);
+    quota.usage.messages -= std::min<uint64_t>(quota.usage.messages, 1);
     result.expunged.push_back(uid);
   }
   if (result.expunged.empty()) {
     result.modseq = mb.info.highest_modseq;
     return result;
   }
+  PutQuotaUsage(account, quota.usage, batch);
   mb.info.highest_modseq = modseq;
   result.modseq = modseq;
   Change change{result.modseq, Change::kExpunge, {}, result.expunged};
@@ -255,6 +268,16 @@ absl::StatusOr<CopyResult> Store::Copy(uint64_t account, uint64_t mailbox,
   }
 
   rocksdb::WriteBatch batch;
+  // QUOTA: a COPY adds its messages to the account's usage; a MOVE leaves it as it was.
+  if (!move) {
+    ASSIGN_OR_RETURN(Quota quota, LoadQuotaLocked(account));
+    uint64_t bytes = 0;
+    for (const auto& [uid, rec] : found) bytes += rec.size;
+    RETURN_IF_ERROR(CheckQuota(quota, bytes, found.size()));
+    quota.usage.storage += bytes;
+    quota.usage.messages += found.size();
+    PutQuotaUsage(account, quota.usage, batch);
+  }
   BlobDeltas blobs;
   std::vector<Pending> pending;
   const uint64_t dst_modseq = dst.info.highest_modseq + 1;

@@ -22,6 +22,9 @@ void PutChange(rocksdb::WriteBatch& batch, rocksdb::ColumnFamilyHandle* cf, uint
 // are added to `mailbox.keywords` when `add_new`; otherwise unknown keywords are dropped.
 absl::StatusOr<Flags> CanonicalFlags(const Flags& in, MailboxRecord& mailbox, bool add_new);
 
+// QUOTA (quota.cc): OVERQUOTA if adding `add_bytes` in `add_messages` messages exceeds a limit.
+absl::Status CheckQuota(const Quota& quota, uint64_t add_bytes, uint64_t add_messages);
+
 // The flags after applying `op` with `arg` to `cur` (both canonical).
 Flags ApplyFlags(const Flags& cur, StoreOp op, const Flags& arg);
 

@@ -188,6 +188,7 @@ std::string EncodeMessage(const MessageRecord& r) {
   e.Signed(r.internal_date_tz);
   e.Varint(r.size);
   e.Signed(r.save_date);
+  e.Varint(r.thread);
   return e.Finish();
 }
 
@@ -201,6 +202,7 @@ absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in) {
   r.internal_date_tz = static_cast<int32_t>(d.Signed());
   r.size = d.Varint();
   if (!d.AtEnd()) r.save_date = d.Signed();  // records written before SAVEDATE lack it
+  if (!d.AtEnd()) r.thread = d.Varint();  // absent in records from before OBJECTID
   if (auto s = d.Done("message"); !s.ok()) return s;
   return r;
 }
@@ -236,6 +238,7 @@ std::string EncodeExpunged(const ExpungedRecord& r) {
   e.Signed(r.expunged_at_us);
   e.Varint(r.modseq);
   e.Signed(r.message.save_date);
+  e.Varint(r.message.thread);
   return e.Finish();
 }
 
@@ -251,6 +254,7 @@ absl::StatusOr<ExpungedRecord> DecodeExpunged(std::string_view in) {
   r.expunged_at_us = d.Signed();
   r.modseq = d.Varint();
   if (!d.AtEnd()) r.message.save_date = d.Signed();
+  if (!d.AtEnd()) r.message.thread = d.Varint();  // absent in records from before OBJECTID
   if (auto s = d.Done("expunged"); !s.ok()) return s;
   return r;
 }
@@ -284,6 +288,42 @@ absl::StatusOr<Change> DecodeChange(std::string_view in, int64_t* time_us) {
   if (auto s = d.Done("change"); !s.ok()) return s;
   if (time_us != nullptr) *time_us = t;
   return c;
+}
+
+std::string EncodeQuotaUsage(const QuotaUsage& u) {
+  Encoder e;
+  e.Varint(u.storage);
+  e.Varint(u.messages);
+  return e.Finish();
+}
+
+absl::StatusOr<QuotaUsage> DecodeQuotaUsage(std::string_view in) {
+  Decoder d(in);
+  QuotaUsage u;
+  u.storage = d.Varint();
+  u.messages = d.Varint();
+  if (auto s = d.Done("quota usage"); !s.ok()) return s;
+  return u;
+}
+
+std::string EncodeQuotaLimits(const QuotaLimits& l) {
+  Encoder e;
+  e.Varint((l.storage_kib ? 1 : 0) | (l.messages ? 2 : 0));
+  e.Varint(l.storage_kib.value_or(0));
+  e.Varint(l.messages.value_or(0));
+  return e.Finish();
+}
+
+absl::StatusOr<QuotaLimits> DecodeQuotaLimits(std::string_view in) {
+  Decoder d(in);
+  const uint64_t present = d.Varint();
+  const uint64_t storage = d.Varint();
+  const uint64_t messages = d.Varint();
+  if (auto s = d.Done("quota limits"); !s.ok()) return s;
+  QuotaLimits l;
+  if (present & 1) l.storage_kib = storage;
+  if (present & 2) l.messages = messages;
+  return l;
 }
 
 std::string EncodeU64(uint64_t v) {

@@ -35,6 +35,7 @@ struct MessageRecord {
   int32_t internal_date_tz = 0;
   uint64_t size = 0;
   int64_t save_date = 0;  // unix seconds it was saved into this mailbox; 0: before SAVEDATE
+  uint64_t thread = 0;  // OBJECTID THREADID (0 in records from before threads: see objectid.h)
 };
 
 // A message expunged but kept fetchable for sessions not yet told (see Store::Sweep).
@@ -65,6 +66,10 @@ absl::StatusOr<ExpungedRecord> DecodeExpunged(std::string_view in);
 // records written without it decode with *time_us = 0.
 std::string EncodeChange(const Change& c, int64_t time_us = 0);
 absl::StatusOr<Change> DecodeChange(std::string_view in, int64_t* time_us = nullptr);
+std::string EncodeQuotaUsage(const QuotaUsage& u);
+absl::StatusOr<QuotaUsage> DecodeQuotaUsage(std::string_view in);
+std::string EncodeQuotaLimits(const QuotaLimits& l);
+absl::StatusOr<QuotaLimits> DecodeQuotaLimits(std::string_view in);
 std::string EncodeU64(uint64_t v);
 absl::StatusOr<uint64_t> DecodeU64(std::string_view in);
 

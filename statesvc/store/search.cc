@@ -8,6 +8,7 @@
 #include "common/status.h"
 #include "rocksdb/db.h"
 #include "statesvc/store/keys.h"
+#include "statesvc/store/objectid.h"
 #include "statesvc/store/store.h"
 #include "statesvc/store/store_internal.h"
 
@@ -177,6 +178,10 @@ absl::StatusOr<bool> Matches(const SearchKey& key, Candidate& c, int depth) {
       return c.SaveDay() >= key.date;
     case SearchKey::kSaveDateSupported:
       return true;
+    case SearchKey::kEmailId:
+      return EmailId(r.blob) == key.value;
+    case SearchKey::kThreadId:
+      return ThreadId(r.thread, r.blob) == key.value;
     case SearchKey::kHeader: {
       // Like Dovecot: any occurrence of the header; an empty key tests that it exists; values
       // RFC 2047 decoded and compared in Dovecot's normalized (decomposed titlecase) form.

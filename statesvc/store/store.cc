@@ -271,6 +271,10 @@ absl::Status Store::DeleteAccount(std::string_view name) {
   }
   batch.Delete(cf(kAccounts), keys::AccountKey(account_id));
   batch.Delete(cf(kAccountNames), keys::AccountNameKey(lower));
+  batch.Delete(cf(kMeta), keys::QuotaUsageKey(account_id));
+  batch.Delete(cf(kMeta), keys::QuotaLimitsKey(account_id));
+  const std::string threads = keys::ThreadIndexPrefix(account_id);
+  batch.DeleteRange(cf(kMeta), threads, keys::PrefixEnd(threads));
   return Commit(account_id, batch, blobs, pending);
 }
 

@@ -121,6 +121,11 @@ class Store {
   absl::StatusOr<ChangesResult> GetChanges(uint64_t account, uint64_t mailbox,
                                            uint64_t since_modseq);
 
+  // --- QUOTA (RFC 9208, quota.cc): one quota root per account; no limit by default. ---
+  absl::StatusOr<Quota> GetQuota(uint64_t account);
+  // Replaces the account's limits (an absent limit: none).
+  absl::Status SetQuota(uint64_t account, const QuotaLimits& limits);
+
   // Number of stored blobs (distinct message contents); for tests and stats.
   absl::StatusOr<uint64_t> CountBlobs();
   // Reference count of the blob holding `raw` (after line-ending normalization); for tests.
@@ -165,6 +170,16 @@ class Store {
   absl::Status TrimChangeLog(uint64_t account, uint64_t mailbox, SweepStats& stats);
   void StartSweeper();
   void StopSweeper();
+
+  // QUOTA (quota.cc), account mutex held: usage and limits (usage computed from the mailboxes
+  // when the account has no usage record yet), and the usage record into a mutation's batch.
+  absl::StatusOr<Quota> LoadQuotaLocked(uint64_t account);
+  void PutQuotaUsage(uint64_t account, const QuotaUsage& usage, rocksdb::WriteBatch& batch);
+  // OBJECTID (objectid.cc), account mutex held: the thread of a new message from its
+  // References / In-Reply-To / Message-ID and the account's thread index, whose new entries go
+  // into `batch`.
+  absl::StatusOr<uint64_t> AssignThreadLocked(uint64_t account, std::string_view content,
+                                              std::string_view blob_sha, rocksdb::WriteBatch& batch);
 
   absl::Mutex* AccountMutex(uint64_t account);
   absl::Status InitCounters();

@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
@@ -693,6 +694,123 @@ TEST_F(StoreTest, RecentIsClaimedOnce) {
   EXPECT_EQ(store_->ClaimRecent(id, info->id, 1000).value_or(0), 4u);
 }
 
+
+// QUOTA: the stored usage equals what the mailboxes hold after every kind of mutation.
+TEST_F(StoreTest, QuotaUsageExactAcrossMutations) {
+  uint64_t id = NewAccount();
+  auto expect_usage = [&](const char* when) {
+    auto q = store_->GetQuota(id);
+    ASSERT_TRUE(q.ok()) << q.status();
+    auto list = store_->ListMailboxes(id);
+    ASSERT_TRUE(list.ok());
+    QuotaUsage sum;
+    for (const auto& m : *list) {
+      sum.storage += m.size;
+      sum.messages += m.messages;
+    }
+    EXPECT_EQ(q->usage, sum) << when;
+  };
+  auto q0 = store_->GetQuota(id);
+  ASSERT_TRUE(q0.ok());
+  EXPECT_EQ(q0->usage, QuotaUsage{});
+  EXPECT_FALSE(q0->limits.storage_kib.has_value());  // no limit by default
+  EXPECT_FALSE(q0->limits.messages.has_value());
+  Add(id, "INBOX", kMessage1);
+  Add(id, "INBOX", kMessage2);
+  Add(id, "Archive", kMessage2);
+  expect_usage("append");
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 3u);
+  const uint64_t inbox = MailboxId(id, "INBOX");
+  ASSERT_TRUE(store_->Copy(id, inbox, {1, 2}, "Trash", false).ok());
+  expect_usage("copy");
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 5u);
+  const QuotaUsage before_move = store_->GetQuota(id)->usage;
+  ASSERT_TRUE(store_->Copy(id, inbox, {1}, "Junk", true).ok());
+  EXPECT_EQ(store_->GetQuota(id)->usage, before_move);  // MOVE: unchanged
+  expect_usage("move");
+  ASSERT_TRUE(store_->Expunge(id, inbox, {2}, true, true).ok());
+  expect_usage("expunge");
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 4u);
+  ASSERT_TRUE(store_->DeleteMailbox(id, "Trash").ok());
+  expect_usage("delete mailbox");
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 2u);
+  Add(id, "INBOX", kMessage1);
+  ASSERT_TRUE(store_->RenameMailbox(id, "INBOX", "Old").ok());
+  expect_usage("rename inbox");
+  // Retention drops expunged records without touching the usage (it went at expunge time).
+  ASSERT_TRUE(store_->Sweep().ok());
+  expect_usage("sweep");
+  Reopen();
+  expect_usage("reopen");
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 3u);
+}
+
+TEST_F(StoreTest, QuotaLimitsRefuseWithOverQuotaAndStoreNothing) {
+  uint64_t id = NewAccount();
+  uint64_t other = NewAccount("bob");
+  const uint64_t size1 = std::string_view(kMessage1).size();
+  ASSERT_TRUE(store_->SetQuota(id, QuotaLimits{std::nullopt, 2}).ok());
+  Add(id, "INBOX", kMessage1);
+  Add(id, "INBOX", kMessage1);
+  auto r = store_->Append(id, "INBOX", {}, 0, 0, kMessage2);
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(absl::StartsWith(r.status().message(), "over quota: ")) << r.status();
+  EXPECT_EQ(store_->GetMailbox(id, "INBOX")->messages, 2u);
+  EXPECT_EQ(store_->GetMailbox(id, "INBOX")->uid_next, 3u);
+  auto blobs = store_->CountBlobs();
+  EXPECT_EQ(*blobs, 1u);  // kMessage2's blob was not stored
+  const uint64_t inbox = MailboxId(id, "INBOX");
+  auto c = store_->Copy(id, inbox, {1}, "Archive", false);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(store_->GetMailbox(id, "Archive")->messages, 0u);
+  EXPECT_TRUE(store_->Copy(id, inbox, {1}, "Archive", true).ok());  // MOVE at the limit
+  // Limits are per account.
+  Add(other, "INBOX", kMessage2);
+  Add(other, "INBOX", kMessage2);
+  Add(other, "INBOX", kMessage2);
+  // Storage: exactly at the limit is fine, one octet beyond is not.
+  ASSERT_TRUE(store_->SetQuota(id, QuotaLimits{1, std::nullopt}).ok());
+  const std::string fill = "Subject: f\r\n\r\n" + std::string(1024 - 2 * size1 - 14, 'x');
+  ASSERT_EQ(fill.size() + 2 * size1, 1024u);
+  EXPECT_EQ(store_->Append(id, "INBOX", {}, 0, 0, fill + "y").status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(store_->Append(id, "INBOX", {}, 0, 0, fill).ok());
+  EXPECT_EQ(store_->GetQuota(id)->usage.storage, 1024u);
+  // Lowering a limit below the usage keeps what is stored and refuses more.
+  ASSERT_TRUE(store_->SetQuota(id, QuotaLimits{0, 1}).ok());
+  EXPECT_EQ(store_->GetQuota(id)->usage.messages, 3u);
+  EXPECT_FALSE(store_->Append(id, "INBOX", {}, 0, 0, "\r\n").ok());
+  ASSERT_TRUE(store_->SetQuota(id, QuotaLimits{}).ok());
+  EXPECT_TRUE(store_->Append(id, "INBOX", {}, 0, 0, "\r\n").ok());
+  EXPECT_EQ(store_->SetQuota(999, QuotaLimits{}).code(), absl::StatusCode::kNotFound);
+}
+
+// OBJECTID: EMAILID from the content, kept by COPY/MOVE; THREADID from References.
+TEST_F(StoreTest, ObjectIds) {
+  uint64_t id = NewAccount();
+  Add(id, "INBOX", kMessage1);  // Message-ID <1@example.com>
+  Add(id, "INBOX", kMessage2);
+  Add(id, "INBOX", "Subject: Re\r\nIn-Reply-To: <1@example.com>\r\n\r\nyes\r\n");
+  const uint64_t inbox = MailboxId(id, "INBOX");
+  auto f = store_->Fetch(id, inbox, {1, 2, 3}, false, false);
+  ASSERT_TRUE(f.ok());
+  ASSERT_EQ(f->size(), 3u);
+  EXPECT_NE((*f)[0].email_id, (*f)[1].email_id);
+  EXPECT_EQ((*f)[0].thread_id, (*f)[2].thread_id);
+  EXPECT_NE((*f)[0].thread_id, (*f)[1].thread_id);
+  ASSERT_TRUE(store_->Copy(id, inbox, {3}, "Archive", true).ok());
+  auto moved = store_->Fetch(id, MailboxId(id, "Archive"), {1}, false, false);
+  ASSERT_TRUE(moved.ok());
+  EXPECT_EQ((*moved)[0].email_id, (*f)[2].email_id);
+  EXPECT_EQ((*moved)[0].thread_id, (*f)[2].thread_id);
+  SearchKey key;
+  key.kind = SearchKey::kThreadId;
+  key.value = (*f)[0].thread_id;
+  EXPECT_THAT(*store_->Search(id, inbox, key), ElementsAre(1u));
+  key.kind = SearchKey::kEmailId;
+  key.value = (*f)[1].email_id;
+  EXPECT_THAT(*store_->Search(id, inbox, key), ElementsAre(2u));
+}
 
 }  // namespace
 }  // namespace hadron::store

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -82,6 +83,8 @@ struct FetchedMessage {
   std::string bodystructure;  // only with want_structure
   std::string structure;      // only with want_structure: mime::SerializeStructure output
   std::string content;        // only with want_content
+  std::string email_id;       // OBJECTID (RFC 8474) EMAILID: from the content's hash
+  std::string thread_id;      // OBJECTID THREADID
 };
 
 enum class StoreOp { kReplace, kAdd, kRemove };
@@ -138,6 +141,8 @@ struct SearchKey {
     kSavedOn = 103,
     kSavedSince = 104,
     kSaveDateSupported = 105,
+    kEmailId = 120,   // OBJECTID (RFC 8474): value = EMAILID
+    kThreadId = 121,  // OBJECTID: value = THREADID
   };
   Kind kind = kAll;
   std::vector<SearchKey> children;
@@ -164,6 +169,21 @@ struct ChangesResult {
   uint64_t highest_modseq = 0;
   bool resync = false;
   bool mailbox_gone = false;
+};
+
+// QUOTA (RFC 9208): one quota root per account, resources STORAGE and MESSAGE.
+struct QuotaUsage {
+  uint64_t storage = 0;   // bytes: the sum of RFC822.SIZE of every live message
+  uint64_t messages = 0;  // live messages in all mailboxes
+  friend bool operator==(const QuotaUsage&, const QuotaUsage&) = default;
+};
+struct QuotaLimits {  // absent: no limit (the default)
+  std::optional<uint64_t> storage_kib;  // in units of 1024 octets, as RFC 9208 counts STORAGE
+  std::optional<uint64_t> messages;
+};
+struct Quota {
+  QuotaUsage usage;
+  QuotaLimits limits;
 };
 
 // Called after a mutation has committed, while the account's mutations are still serialized, so

@@ -1,4 +1,5 @@
 // hadronctl: command line over the public Mail API (accounts, passwords, mailboxes, delivery).
+#include <cctype>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -42,7 +43,9 @@ constexpr char kUsage[] =
     "  mailbox create NAME MAILBOX\n"
     "  deliver NAME [--mailbox M] < message.eml\n"
     "  flags add|remove|set NAME UID[,UID...] [FLAG...] [--mailbox M]\n"
-    "  expunge NAME UID[,UID...] [--mailbox M]";
+    "  expunge NAME UID[,UID...] [--mailbox M]\n"
+    "  quota get NAME\n"
+    "  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)";
 
 // "1,5,7" -> {1, 5, 7}; nullopt on anything else.
 std::optional<std::vector<uint32_t>> ParseUids(const std::string& text) {
@@ -212,6 +215,45 @@ int main(int argc, char** argv) {
     grpc::Status s = mail->Expunge(Context().get(), req, &resp);
     if (!s.ok()) return RpcError(s);
     std::printf("%d message(s) expunged\n", resp.expunged_size());
+    return 0;
+  }
+  if (cmd == "quota" && (sub == "get" || sub == "set")) {
+    if (args.size() < 3 || (sub == "get" && args.size() != 3)) {
+      return Usage("quota " + sub + " takes NAME" + (sub == "set" ? " [STORAGE=KIB] [MESSAGE=N]" : ""));
+    }
+    mv::Quota resp;
+    grpc::Status s;
+    if (sub == "get") {
+      mv::GetQuotaRequest req;
+      req.set_account(args[2]);
+      s = mail->GetQuota(Context().get(), req, &resp);
+    } else {
+      mv::SetQuotaRequest req;
+      req.set_account(args[2]);
+      for (size_t i = 3; i < args.size(); ++i) {
+        std::vector<std::string> kv = absl::StrSplit(args[i], absl::MaxSplits('=', 1));
+        uint64_t v = 0;
+        if (kv.size() != 2 || !absl::SimpleAtoi(kv[1], &v)) return Usage("bad limit " + args[i]);
+        std::string name = kv[0];
+        for (char& c : name) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (name == "STORAGE") {
+          req.set_storage_limit_kib(v);
+        } else if (name == "MESSAGE") {
+          req.set_message_limit(v);
+        } else {
+          return Usage("unknown quota resource " + kv[0] + " (STORAGE or MESSAGE)");
+        }
+      }
+      s = mail->SetQuota(Context().get(), req, &resp);
+    }
+    if (!s.ok()) return RpcError(s);
+    const std::string storage_limit =
+        resp.has_storage_limit_kib() ? std::to_string(resp.storage_limit_kib()) : "none";
+    const std::string message_limit =
+        resp.has_message_limit() ? std::to_string(resp.message_limit()) : "none";
+    std::printf("storage_used_bytes=%llu storage_limit_kib=%s messages_used=%llu message_limit=%s\n",
+                static_cast<unsigned long long>(resp.storage_used()), storage_limit.c_str(),
+                static_cast<unsigned long long>(resp.messages_used()), message_limit.c_str());
     return 0;
   }
   return Usage("unknown command " + cmd);
