@@ -296,5 +296,50 @@ TEST_F(ServiceTest, WatchOnGoneMailboxSaysGone) {
   EXPECT_TRUE(stream->Finish().ok());
 }
 
+// QUOTA through both APIs: Mail.SetQuota / GetQuota, State.GetQuota, and the over-quota status
+// of a delivery (RESOURCE_EXHAUSTED, "over quota: ...") and of a State.Append.
+TEST_F(ServiceTest, QuotaOverBothApis) {
+  uint64_t id = CreateAccount("carol");
+  mv::GetQuotaRequest get;
+  get.set_account("carol");
+  mv::Quota q;
+  ASSERT_TRUE(mail_->GetQuota(Ctx().get(), get, &q).ok());
+  EXPECT_FALSE(q.has_storage_limit_kib());
+  EXPECT_FALSE(q.has_message_limit());
+  EXPECT_EQ(q.messages_used(), 0u);
+  mv::SetQuotaRequest set;
+  set.set_account("carol");
+  set.set_message_limit(1);
+  set.set_storage_limit_kib(100);
+  ASSERT_TRUE(mail_->SetQuota(Ctx().get(), set, &q).ok());
+  EXPECT_EQ(q.message_limit(), 1u);
+  EXPECT_EQ(q.storage_limit_kib(), 100u);
+  mv::DeliverRequest d;
+  d.set_account("carol");
+  d.set_message(kMessage);
+  mv::DeliverResponse dr;
+  ASSERT_TRUE(mail_->Deliver(Ctx().get(), d, &dr).ok());
+  grpc::Status over = mail_->Deliver(Ctx().get(), d, &dr);
+  EXPECT_EQ(over.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(over.error_message().rfind("over quota: ", 0), 0u) << over.error_message();
+  sv::AppendRequest ap;
+  ap.set_account_id(id);
+  ap.set_mailbox("Archive");
+  ap.set_message(kMessage);
+  sv::AppendResponse apr;
+  EXPECT_EQ(state_->Append(Ctx().get(), ap, &apr).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  sv::GetQuotaRequest sg;
+  sg.set_account_id(id);
+  sv::QuotaInfo info;
+  ASSERT_TRUE(state_->GetQuota(Ctx().get(), sg, &info).ok());
+  EXPECT_EQ(info.messages_used(), 1u);
+  EXPECT_EQ(info.storage_used(), std::string_view(kMessage).size());
+  EXPECT_EQ(info.message_limit(), 1u);
+  mv::GetQuotaRequest nobody;
+  nobody.set_account("nobody");
+  EXPECT_EQ(mail_->GetQuota(Ctx().get(), nobody, &q).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
 }  // namespace
 }  // namespace hadron::service
