@@ -33,6 +33,17 @@ ABSL_FLAG(bool, literal_minus, false,
           "advertise LITERAL- (non-synchronizing literals up to 4096 bytes) instead of LITERAL+");
 ABSL_FLAG(int, login_timeout_seconds, 60, "disconnect a client that has not logged in after this");
 ABSL_FLAG(int, idle_timeout_seconds, 30 * 60, "disconnect a logged-in client idle for this long");
+ABSL_FLAG(int, write_timeout_seconds, 300,
+          "close a connection whose output makes no progress for this long");
+ABSL_FLAG(int64_t, max_connections, 100000, "connections on this frontend");
+ABSL_FLAG(int64_t, max_connections_per_address, 1000, "connections from one source address");
+ABSL_FLAG(int64_t, max_sessions_per_account, 100, "logged-in sessions of one account here");
+ABSL_FLAG(int, login_free_failures, 3, "failed logins (per account, per address) without delay");
+ABSL_FLAG(int, login_base_delay_ms, 500, "then this delay before answering, doubling each time");
+ABSL_FLAG(int, login_max_delay_ms, 8000, "up to this");
+ABSL_FLAG(int, login_lockout_failures, 10, "this many failures in 15 minutes lock the account "
+          "(and the address) out");
+ABSL_FLAG(int, login_lockout_seconds, 300, "for this long");
 ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this often");
 
 int main(int argc, char** argv) {
@@ -74,6 +85,26 @@ int main(int argc, char** argv) {
     std::cerr << "hadron-frontend: timeouts and --max_literal must be positive\n";
     return 2;
   }
+  options.write_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_write_timeout_seconds));
+  hadron::frontend::LoginThrottle::Options throttle;
+  throttle.free_failures = absl::GetFlag(FLAGS_login_free_failures);
+  throttle.base_delay = std::chrono::milliseconds(absl::GetFlag(FLAGS_login_base_delay_ms));
+  throttle.max_delay = std::chrono::milliseconds(absl::GetFlag(FLAGS_login_max_delay_ms));
+  throttle.lockout_failures = absl::GetFlag(FLAGS_login_lockout_failures);
+  throttle.lockout = std::chrono::seconds(absl::GetFlag(FLAGS_login_lockout_seconds));
+  hadron::frontend::ConnectionLimits::Options limits;
+  limits.max_total = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections));
+  limits.per_address = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections_per_address));
+  limits.per_account = static_cast<size_t>(absl::GetFlag(FLAGS_max_sessions_per_account));
+  if (options.write_timeout.count() <= 0 || throttle.lockout_failures <= 0 ||
+      absl::GetFlag(FLAGS_max_connections) <= 0 ||
+      absl::GetFlag(FLAGS_max_connections_per_address) <= 0 ||
+      absl::GetFlag(FLAGS_max_sessions_per_account) <= 0) {
+    std::cerr << "hadron-frontend: limits and timeouts must be positive\n";
+    return 2;
+  }
+  options.session.login_throttle = std::make_shared<hadron::frontend::LoginThrottle>(throttle);
+  options.session.limits = hadron::frontend::ConnectionLimits::Create(limits);
   // Sessions that select the same mailbox share one base snapshot (issue 3).
   options.session.snapshots = std::make_shared<hadron::frontend::SnapshotCache>();
   auto watcher = hadron::frontend::NewGrpcMailboxWatcher(channel, io);

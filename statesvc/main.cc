@@ -26,6 +26,8 @@ ABSL_FLAG(std::string, grpc_tls_client_ca, "",
           "PEM CA: require client certificates signed by it (mTLS)");
 ABSL_FLAG(bool, grpc_allow_plaintext, false,
           "allow plaintext gRPC on a non-loopback --listen (loopback is always allowed)");
+ABSL_FLAG(int64_t, min_free_disk_mb, 64,
+          "refuse writes (NO [UNAVAILABLE]) while the data directory has less free space than this");
 ABSL_FLAG(std::string, data_dir, "", "directory of the RocksDB database (created if missing)");
 ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for /metrics (not implemented yet)");
 ABSL_FLAG(int64_t, expunged_retention_seconds, 3600,
@@ -94,6 +96,8 @@ int main(int argc, char** argv) {
   hadron::InitLogging("statesvc");
   gpr_set_log_function(GrpcLog);
   hadron::store::StoreOptions options;
+  if (absl::GetFlag(FLAGS_min_free_disk_mb) < 0) return Fail("--min_free_disk_mb must be >= 0");
+  options.min_free_bytes = static_cast<uint64_t>(absl::GetFlag(FLAGS_min_free_disk_mb)) << 20;
   options.expunged_retention = absl::Seconds(retention);
   options.changelog_keep = static_cast<uint64_t>(keep);
   options.changelog_keep_age = absl::Seconds(keep_seconds);

@@ -24,8 +24,10 @@ using asio::ip::tcp;
 
 class TcpTransport final : public Transport {
  public:
-  TcpTransport(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls)
-      : tls_ctx_(std::move(tls)),
+  TcpTransport(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
+               std::chrono::seconds write_timeout)
+      : write_timeout_(write_timeout),
+        tls_ctx_(std::move(tls)),
         stream_(std::move(socket), *tls_ctx_),
         write_timer_(stream_.next_layer().get_executor()) {
     asio::error_code ec;
@@ -44,7 +46,7 @@ class TcpTransport final : public Transport {
   asio::awaitable<void> Write(std::string_view data) override {
     // A client that stops reading must not hold its session (and our memory) forever: if a
     // write makes no progress for kWriteTimeout, the connection is closed.
-    write_timer_.expires_after(kWriteTimeout);
+    write_timer_.expires_after(write_timeout_);
     write_timer_.async_wait([this](const asio::error_code& ec) {
       if (ec) return;  // cancelled: the write finished, or the transport is going away
       asio::error_code ignored;
@@ -85,7 +87,7 @@ class TcpTransport final : public Transport {
   void set_tls_enabled(bool v) { tls_enabled_ = v; }
 
  private:
-  static constexpr auto kWriteTimeout = std::chrono::minutes(5);
+  const std::chrono::seconds write_timeout_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;
   asio::ssl::stream<tcp::socket> stream_;
   asio::steady_timer write_timer_;
@@ -179,15 +181,32 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
     }
     asio::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);
+    std::shared_ptr<ConnectionLimits::Token> slot;
+    if (ConnectionLimits* limits = options_.session.limits.get()) {
+      auto ep = socket.remote_endpoint(ec);
+      slot = limits->Connect(ec ? std::string("?") : ep.address().to_string());
+      if (!slot) {
+        // Over a limit (issue 6): say so in plain text where the protocol allows it.
+        if (!implicit_tls) {
+          asio::write(socket, asio::buffer(std::string_view(
+                                  "* BYE [UNAVAILABLE] Too many connections from your address\r\n")),
+                      ec);
+        }
+        socket.shutdown(tcp::socket::shutdown_both, ec);
+        socket.close(ec);
+        continue;
+      }
+    }
     auto executor = socket.get_executor();
-    auto transport = std::make_unique<TcpTransport>(std::move(socket), tls_);
+    auto transport =
+        std::make_unique<TcpTransport>(std::move(socket), tls_, options_.write_timeout);
     transport->set_tls_enabled(have_tls);
     auto* raw = transport.get();
     auto session = std::make_shared<Session>(executor, std::move(transport), state_, watcher_,
                                              options_.session);
     asio::co_spawn(
         executor,
-        [session, raw, implicit_tls]() -> asio::awaitable<void> {
+        [session, raw, implicit_tls, slot]() -> asio::awaitable<void> {
           if (implicit_tls) {
             absl::Status st = co_await raw->StartTls();
             if (!st.ok()) {

@@ -2,6 +2,7 @@
 // on its own strand.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -20,6 +21,9 @@ struct ServerOptions {
   std::string tls_listen;  // HOST:PORT, implicit TLS; empty = none
   std::string tls_cert;
   std::string tls_key;
+  // A write that makes no progress for this long closes the connection (a client that does
+  // not read; meanwhile its session reads no further commands).
+  std::chrono::seconds write_timeout{300};
   SessionConfig session;
 };
 

@@ -77,6 +77,7 @@ imap::CommandReader::Limits Session::ReaderLimits() const {
 
 void Session::Unauthenticate() {
   Deselect();
+  login_token_.reset();  // the account's session slot
   session_state_ = NotAuthenticated{};
   enabled_ = EnabledExtensions{};
   need_poll_ = false;
@@ -121,6 +122,12 @@ void Session::OnWatchEvent(const state::v1::WatchEvent& ev) {
 
 void Session::QueueOwnChange(const pb::Change& change) {
   if (MailboxView* v = view()) v->EnqueueOwn(change);
+}
+
+std::string Session::peer_address() const {
+  std::string p = transport_->peer();  // "ADDRESS:PORT" ("[v6]:port" never: asio gives "v6:port")
+  size_t colon = p.rfind(':');
+  return colon == std::string::npos ? p : p.substr(0, colon);
 }
 
 std::string Session::Capabilities() const {

@@ -15,6 +15,8 @@
 #include "asio/experimental/channel.hpp"
 #include "asio/steady_timer.hpp"
 #include "frontend/protocol/command.h"
+#include "frontend/limits/connection_limits.h"
+#include "frontend/limits/login_throttle.h"
 #include "frontend/protocol/reader.h"
 #include "frontend/session/mailbox_view.h"
 #include "frontend/session/transport.h"
@@ -39,6 +41,9 @@ struct SessionConfig {
   std::string server_name = "Hadron";
   // Shared mailbox bases of this frontend (null: every view keeps its own base).
   std::shared_ptr<SnapshotCache> snapshots;
+  // Failed-login throttling and connection limits of this frontend (null: none).
+  std::shared_ptr<LoginThrottle> login_throttle;
+  std::shared_ptr<ConnectionLimits> limits;
 };
 
 // Extensions a client turns on for its session (RFC 5161), one a line.
@@ -116,6 +121,12 @@ class Session : public std::enable_shared_from_this<Session> {
   // Whether the reader coroutine may be inside a transport read (then no layer may be added).
   bool read_in_flight() const { return read_requested_; }
   void set_compression_active() { compression_active_ = true; }
+  // The source address of the connection (no port), for limits and throttling.
+  std::string peer_address() const;
+  // Holds this login's per-account slot until logout (or UNAUTHENTICATE).
+  void set_login_token(std::unique_ptr<ConnectionLimits::Token> token) {
+    login_token_ = std::move(token);
+  }
   StateClient& state() { return state_; }
   const SessionConfig& config() const { return config_; }
   SessionState& session_state() { return session_state_; }
@@ -167,6 +178,7 @@ class Session : public std::enable_shared_from_this<Session> {
   bool closed_ = false;
   bool compression_active_ = false;
   EnabledExtensions enabled_;
+  std::unique_ptr<ConnectionLimits::Token> login_token_;
 };
 
 }  // namespace hadron::frontend

@@ -1,6 +1,8 @@
 // The state store: opening the database, counters, accounts and the commit path.
 #include "statesvc/store/store.h"
 
+#include <sys/statvfs.h>
+
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
@@ -111,6 +113,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::UnavailableError(absl::StrCat("cannot open database in ", dir, ": ", s.ToString()));
   }
   std::unique_ptr<Store> store(new Store(options, db, std::move(handles)));
+  store->dir_ = dir;
   RETURN_IF_ERROR(store->InitCounters());
   if (options.sweep_interval > absl::ZeroDuration()) store->StartSweeper();
   return store;
@@ -139,11 +142,24 @@ absl::Status Store::InitCounters() {
   return absl::OkStatus();
 }
 
+absl::Status Store::CheckFreeSpace(size_t incoming) const {
+  if (options_.min_free_bytes == 0 || dir_.empty()) return absl::OkStatus();
+  struct statvfs st;
+  if (statvfs(dir_.c_str(), &st) != 0) return absl::OkStatus();  // cannot tell: let RocksDB try
+  uint64_t free_bytes = static_cast<uint64_t>(st.f_bavail) * st.f_frsize;
+  // The WAL and the memtable's later flush each take about the batch's size.
+  if (free_bytes < options_.min_free_bytes + 2 * static_cast<uint64_t>(incoming)) {
+    return absl::UnavailableError("the state service's disk is full");
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<std::vector<std::pair<uint64_t, uint32_t>>> Store::AllocateMailboxIds(size_t n) {
   absl::MutexLock lock(&counters_mu_);
   if (static_cast<uint64_t>(next_uid_validity_) + n >= UINT32_MAX) {
     return absl::ResourceExhaustedError("UIDVALIDITY space exhausted");
   }
+  RETURN_IF_ERROR(CheckFreeSpace(64));
   std::vector<std::pair<uint64_t, uint32_t>> out;
   for (size_t i = 0; i < n; ++i) out.emplace_back(next_mailbox_id_ + i, next_uid_validity_ + i);
   rocksdb::WriteBatch batch;
@@ -166,6 +182,11 @@ absl::Mutex* Store::AccountMutex(uint64_t account) {
 
 absl::Status Store::Commit(uint64_t account, rocksdb::WriteBatch& batch, const BlobDeltas& blobs,
                            const std::vector<Pending>& pending) {
+  RETURN_IF_ERROR(CheckFreeSpace(batch.GetDataSize() + [&] {
+    size_t n = 0;
+    for (const auto& [sha, b] : blobs.fresh) n += b.raw.size() + b.parsed.size();
+    return n;
+  }()));
   // Lock the blob stripes this mutation touches, in index order so two commits cannot deadlock.
   std::vector<size_t> stripes;
   for (const auto& [sha, d] : blobs.delta) {

@@ -43,6 +43,9 @@ struct StoreOptions {
   ScryptParams scrypt;
   // Tests may turn off fsync for speed; production keeps it on.
   bool sync_writes = true;
+  // Writes are refused (UNAVAILABLE, "disk full") while the data directory's filesystem has
+  // less than this free, so RocksDB itself never meets ENOSPC (Debian's RocksDB can abort on it).
+  uint64_t min_free_bytes = 64 << 20;
   // An expunged message stays fetchable (for sessions not yet told) this long, then Sweep()
   // deletes it and drops its blob reference.
   absl::Duration expunged_retention = absl::Hours(1);
@@ -141,6 +144,8 @@ class Store {
   absl::StatusOr<SweepStats> Sweep();
 
  private:
+  // UNAVAILABLE when writing `incoming` bytes would leave less than min_free_bytes free.
+  absl::Status CheckFreeSpace(size_t incoming) const;
   struct NewBlob {
     std::string raw;
     std::string parsed;  // EncodeParsed
@@ -212,6 +217,7 @@ class Store {
   rocksdb::ColumnFamilyHandle* cf(int i) const { return handles_[i]; }
 
   const StoreOptions options_;
+  std::string dir_;  // the data directory (free-space checks)
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   ChangeListener* listener_ = nullptr;

@@ -56,10 +56,11 @@ class StoreTest : public ::testing::Test {
     store_.reset();
     std::filesystem::remove_all(dir_);
   }
-  void Reopen() {
+  void Reopen(uint64_t min_free_bytes = 1 << 20) {
     store_.reset();
     StoreOptions options;
     options.scrypt.n = 1024;  // fast for tests
+    options.min_free_bytes = min_free_bytes;
     auto s = Store::Open(dir_, options);
     ASSERT_TRUE(s.ok()) << s.status();
     store_ = std::move(*s);
@@ -122,6 +123,20 @@ TEST_F(StoreTest, AccountCreateAuthenticateAndDefaults) {
   ASSERT_TRUE(store_->SetPassword("alice", "new").ok());
   EXPECT_FALSE(store_->Authenticate("alice", "secret").ok());
   EXPECT_TRUE(store_->Authenticate("alice", "new").ok());
+}
+
+TEST_F(StoreTest, WritesStopAtTheFreeSpaceReserveAndReadsGoOn) {
+  uint64_t id = NewAccount();
+  Add(id, "INBOX", "Subject: before\r\n\r\nx\r\n");
+  Reopen(/*min_free_bytes=*/uint64_t{1} << 62);  // more than any disk has
+  auto r = store_->Append(id, "INBOX", {}, 0, 0, "Subject: after\r\n\r\ny\r\n");
+  EXPECT_TRUE(absl::IsUnavailable(r.status())) << r.status();
+  EXPECT_TRUE(absl::IsUnavailable(store_->CreateMailbox(id, "New", "").status()));
+  auto auth = store_->Authenticate("alice", "secret");  // reads go on
+  EXPECT_TRUE(auth.ok()) << auth.status();
+  EXPECT_EQ(Names(id).size(), 6u);
+  Reopen(0);  // no reserve: writes work again
+  EXPECT_TRUE(store_->Append(id, "INBOX", {}, 0, 0, "Subject: x\r\n\r\nz\r\n").ok());
 }
 
 TEST_F(StoreTest, UidValidityDistinctAcrossMailboxes) {

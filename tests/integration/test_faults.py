@@ -19,13 +19,20 @@ import time
 import pytest
 
 import imapwire
-from conftest import MultiCluster, _stop_multi, requires_hadron
+from conftest import MultiCluster, Proc, _stop_multi, binary, requires_hadron
 
 
 class SmallDiskCluster(MultiCluster):
     def __init__(self, workdir, mountpoint):
         super().__init__(workdir, frontends=1)
         self.data_dir = mountpoint
+
+    def start_statesvc(self):
+        # A reserve of 6 MiB on a 24 MiB disk: writes stop before RocksDB meets ENOSPC.
+        self.statesvc = Proc("statesvc", [binary("statesvc"), "--listen=" + self.state_addr,
+                                          "--data_dir=" + self.data_dir,
+                                          "--min_free_disk_mb=6"], self.workdir)
+        self._wait(self.statesvc, self.state_port)
 
 
 @pytest.fixture
@@ -67,6 +74,7 @@ def test_full_disk_gives_a_clear_no_and_reads_go_on(small_disk):
     assert refused is not None, "the 24 MiB disk never filled"
     assert re.search(rb" NO \[(UNAVAILABLE|SERVERBUG)\]", refused), refused
     assert len(acked) >= 10, len(acked)
+    assert c.statesvc.alive(), "the statesvc died on a full disk:\n" + c.statesvc.log_tail()
     # The session is still usable and reads are served.
     untagged, _ = r.ok("SELECT INBOX")
     assert b"* %d EXISTS" % len(acked) in untagged, untagged
