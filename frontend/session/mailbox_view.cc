@@ -378,6 +378,14 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
 }
 
 void MailboxView::ApplyPending() {
+  // Changes can be queued out of order: a poll's answer lands behind stream events that are
+  // newer (a Watch subscription shared with another session of this frontend runs ahead of a
+  // new snapshot). Applied as queued, an APPEND below the highest UID already seen would be
+  // dropped for good. So apply in modseq order; stable, because a resync queues several
+  // changes at one modseq, in the order they must be applied.
+  std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
+    return a.first.modseq() < b.first.modseq();
+  });
   while (!pending_.empty()) {
     Apply(pending_.front().first, pending_.front().second);
     pending_.pop_front();

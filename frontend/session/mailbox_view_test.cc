@@ -95,6 +95,19 @@ TEST(MailboxViewTest, ResponseModesWordTheSameChanges) {
   EXPECT_EQ(u.ChangedSince(10), std::vector<uint32_t>({1, 2}));
 }
 
+TEST(MailboxViewTest, ChangesQueuedOutOfOrderAreAppliedInModseqOrder) {
+  // A shared Watch subscription delivers modseq 12 before the poll that brings 11 returns.
+  MailboxView v(Mailbox({1, 2}), false);
+  v.Enqueue(Append(12, {4}));
+  v.Enqueue(Append(11, {3}));
+  v.Enqueue(Append(12, {4}));  // the poll repeats what the stream sent
+  EXPECT_EQ(v.Sync(true), "* 4 EXISTS\r\n* 0 RECENT\r\n");
+  ASSERT_EQ(v.size(), 4u);
+  EXPECT_EQ(v.UidAt(3), 3u);
+  EXPECT_EQ(v.UidAt(4), 4u);
+  EXPECT_EQ(v.modseq(), 12u);
+}
+
 TEST(MailboxViewTest, AppendGivesExistsEvenWhenExpungeWithheld) {
   MailboxView v(Mailbox({1, 2}), false);
   v.Enqueue(Expunge(11, {1}));

@@ -274,7 +274,10 @@ asio::awaitable<void> Session::Sync(bool allow_expunge, bool poll) {
     }
     for (const auto& c : changes->changes()) v->Enqueue(c);
   } else {
-    need_poll_ = true;  // try again at the next sync point
+    // Try again at the next sync point, and apply nothing meanwhile: queued stream events may
+    // be ahead of a change only the poll can bring, and the view's modseq must not pass it.
+    need_poll_ = true;
+    co_return;
   }
   co_await Emit(allow_expunge);
 }
