@@ -108,7 +108,7 @@ def mailbox_contents(cluster, user, password):
     return uv, out
 
 
-def wait_serving(cluster, user, password, fe=0, timeout=30):
+def wait_serving(cluster, user, password, fe=0, timeout=90):
     deadline = time.monotonic() + timeout
     while True:
         try:
