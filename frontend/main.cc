@@ -44,6 +44,10 @@ ABSL_FLAG(int, login_max_delay_ms, 8000, "up to this");
 ABSL_FLAG(int, login_lockout_failures, 10, "this many failures in 15 minutes lock the account "
           "(and the address) out");
 ABSL_FLAG(int, login_lockout_seconds, 300, "for this long");
+ABSL_FLAG(bool, login_lock_addresses, false,
+          "lock out source addresses too (default: addresses only get the growing delay)");
+ABSL_FLAG(bool, login_throttle_loopback, false,
+          "throttle failed logins by address for loopback peers too (a local proxy: leave off)");
 ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this often");
 
 int main(int argc, char** argv) {
@@ -92,6 +96,8 @@ int main(int argc, char** argv) {
   throttle.max_delay = std::chrono::milliseconds(absl::GetFlag(FLAGS_login_max_delay_ms));
   throttle.lockout_failures = absl::GetFlag(FLAGS_login_lockout_failures);
   throttle.lockout = std::chrono::seconds(absl::GetFlag(FLAGS_login_lockout_seconds));
+  throttle.lock_addresses = absl::GetFlag(FLAGS_login_lock_addresses);
+  options.session.throttle_loopback = absl::GetFlag(FLAGS_login_throttle_loopback);
   hadron::frontend::ConnectionLimits::Options limits;
   limits.max_total = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections));
   limits.per_address = static_cast<size_t>(absl::GetFlag(FLAGS_max_connections_per_address));

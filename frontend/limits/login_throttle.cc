@@ -26,6 +26,7 @@ LoginThrottle::Decision LoginThrottle::Check(const std::string& user, const std:
   absl::MutexLock lock(&mu_);
   Decision out;
   for (auto* map : {&by_user_, &by_address_}) {
+    if (map == &by_address_ && address.empty()) continue;
     auto it = map->find(map == &by_user_ ? absl::AsciiStrToLower(user) : address);
     if (it == map->end()) continue;
     Decision d = Judge(it->second, now);
@@ -36,7 +37,7 @@ LoginThrottle::Decision LoginThrottle::Check(const std::string& user, const std:
 }
 
 void LoginThrottle::Bump(absl::flat_hash_map<std::string, Entry>& map, const std::string& key,
-                         Clock::time_point now) {
+                         Clock::time_point now, bool can_lock) {
   if (map.size() >= options_.max_entries && !map.contains(key)) {
     // Forget the stalest entry (linear, but only when the table is full).
     auto oldest = map.begin();
@@ -49,7 +50,7 @@ void LoginThrottle::Bump(absl::flat_hash_map<std::string, Entry>& map, const std
   if (now - e.last > options_.window) e.failures = 0;
   ++e.failures;
   e.last = now;
-  if (e.failures >= options_.lockout_failures) {
+  if (can_lock && e.failures >= options_.lockout_failures) {
     e.locked_until = now + options_.lockout;
     e.failures = 0;  // after the lockout, the count starts again
   }
@@ -58,8 +59,8 @@ void LoginThrottle::Bump(absl::flat_hash_map<std::string, Entry>& map, const std
 void LoginThrottle::Failure(const std::string& user, const std::string& address,
                             Clock::time_point now) {
   absl::MutexLock lock(&mu_);
-  Bump(by_user_, absl::AsciiStrToLower(user), now);
-  Bump(by_address_, address, now);
+  Bump(by_user_, absl::AsciiStrToLower(user), now, /*can_lock=*/true);
+  if (!address.empty()) Bump(by_address_, address, now, options_.lock_addresses);
 }
 
 void LoginThrottle::Success(const std::string& user, const std::string& address) {

@@ -21,6 +21,9 @@ class LoginThrottle {
     std::chrono::milliseconds base_delay{500};      // then base, 2*base, 4*base ...
     std::chrono::milliseconds max_delay{8000};      // ... up to this
     int lockout_failures = 10;                      // this many in `window`: locked
+    // Addresses only slow down by default: many users may share one (NAT, a proxy), and a
+    // lockout of the address would lock them all out.
+    bool lock_addresses = false;
     std::chrono::seconds lockout{300};              // for this long
     std::chrono::seconds window{900};               // failures older than this are forgotten
     size_t max_entries = 100000;                    // bound on remembered keys (oldest dropped)
@@ -32,7 +35,7 @@ class LoginThrottle {
     bool locked = false;                 // refuse without checking the password
     std::chrono::milliseconds delay{0};  // wait this long before answering a failure
   };
-  // Before checking credentials of `user` from `address`.
+  // Before checking credentials of `user` from `address` (empty: do not track the address).
   Decision Check(const std::string& user, const std::string& address, Clock::time_point now)
       ABSL_LOCKS_EXCLUDED(mu_);
   // After the check. A success clears the account's failures (not the address's).
@@ -48,7 +51,7 @@ class LoginThrottle {
   };
   Decision Judge(const Entry& e, Clock::time_point now) const;
   void Bump(absl::flat_hash_map<std::string, Entry>& map, const std::string& key,
-            Clock::time_point now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+            Clock::time_point now, bool can_lock) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const Options options_;
   absl::Mutex mu_;

@@ -16,6 +16,7 @@ TEST(LoginThrottleTest, DelayGrowsThenLocksThenForgets) {
   o.lockout_failures = 6;
   o.lockout = seconds(60);
   o.window = seconds(600);
+  o.lock_addresses = true;
   LoginThrottle t(o);
   auto now = LoginThrottle::Clock::time_point() + seconds(1000);
   EXPECT_EQ(t.Check("bob", "1.2.3.4", now).delay, milliseconds(0));
@@ -38,6 +39,22 @@ TEST(LoginThrottleTest, DelayGrowsThenLocksThenForgets) {
   t.Failure("carol", "5.5.5.5", now);
   EXPECT_GT(t.Check("carol", "6.6.6.6", now).delay.count(), 0);
   EXPECT_EQ(t.Check("carol", "6.6.6.6", now + seconds(601)).delay.count(), 0);
+}
+
+TEST(LoginThrottleTest, AddressesSlowDownButAreNotLockedByDefault) {
+  LoginThrottle::Options o;
+  o.free_failures = 0;
+  o.lockout_failures = 3;
+  LoginThrottle t(o);
+  auto now = LoginThrottle::Clock::now();
+  for (int i = 0; i < 3; ++i) t.Failure("u" + std::to_string(i), "1.1.1.1", now);
+  auto d = t.Check("fresh", "1.1.1.1", now);
+  EXPECT_FALSE(d.locked);
+  EXPECT_GT(d.delay.count(), 0);
+  // An empty address is not tracked at all.
+  for (int i = 0; i < 3; ++i) t.Failure("v", "", now);
+  EXPECT_EQ(t.Check("w", "", now).delay.count(), 0);
+  EXPECT_TRUE(t.Check("v", "", now).locked);  // the account still locks
 }
 
 TEST(LoginThrottleTest, SuccessClearsTheAccountNotTheAddress) {

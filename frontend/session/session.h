@@ -43,6 +43,7 @@ struct SessionConfig {
   std::shared_ptr<SnapshotCache> snapshots;
   // Failed-login throttling and connection limits of this frontend (null: none).
   std::shared_ptr<LoginThrottle> login_throttle;
+  bool throttle_loopback = false;  // also throttle failed logins by address on loopback
   std::shared_ptr<ConnectionLimits> limits;
 };
 

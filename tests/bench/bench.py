@@ -91,7 +91,10 @@ class Hadron:
         wait_port(self.statesvc, self.state_port)
         for p in self.ports:
             fe = conftest.Proc("frontend", [conftest.binary("frontend"),
-                                            "--listen=127.0.0.1:%d" % p, "--statesvc=" + addr],
+                                            "--listen=127.0.0.1:%d" % p, "--statesvc=" + addr,
+                                            # One account, one address, many connections.
+                                            "--max_connections_per_address=1000000",
+                                            "--max_sessions_per_account=1000000"],
                                self.workdir)
             self.frontends.append(fe)
             wait_port(fe, p)

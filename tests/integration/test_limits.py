@@ -21,6 +21,7 @@ from imapwire import status_of
 LIMIT_ARGS = ["--max_connections_per_address=6", "--max_sessions_per_account=2",
               "--login_free_failures=2", "--login_base_delay_ms=300",
               "--login_lockout_failures=5", "--login_lockout_seconds=3",
+              "--login_throttle_loopback",
               "--write_timeout_seconds=3"]
 
 
