@@ -21,11 +21,15 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&s->state_);
   builder.RegisterService(&s->mail_);
+  // The listener first: calls may arrive as soon as the server starts.
+  store->SetListener(&s->hub_);
   s->server_ = builder.BuildAndStart();
   if (!s->server_ || s->port_ == 0) {
+    store->SetListener(nullptr);
+    s->server_.reset();
+    s->shut_down_ = true;
     return absl::UnavailableError("cannot listen on " + listen);
   }
-  store->SetListener(&s->hub_);
   return s;
 }
 
@@ -37,6 +41,7 @@ void Server::Shutdown() {
     // which never ends by itself and is cancelled (frontends reconnect and resume).
     server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
     server_->Wait();
+    state_.WaitForWatchesDone(absl::Seconds(5));
   }
   store_->SetListener(nullptr);
 }

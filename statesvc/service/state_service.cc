@@ -19,7 +19,12 @@ constexpr size_t kMaxFetchBytes = 60ull << 20;
 // Keeps one write in flight; the hub never blocks on it (the queue is bounded).
 class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
  public:
-  WatchReactor(store::Store* store, events::Hub* hub, size_t limit) : store_(store), hub_(hub) {
+  WatchReactor(store::Store* store, events::Hub* hub, size_t limit, WatchCount* count)
+      : store_(store), hub_(hub), count_(count) {
+    {
+      absl::MutexLock lock(&count_->mu);
+      ++count_->active;
+    }
     link_ = std::make_shared<Link>();
     link_->reactor = this;
     std::shared_ptr<Link> link = link_;
@@ -69,7 +74,11 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
       link_->reactor = nullptr;
     }
     hub_->UnsubscribeAll(queue_.get());
+    WatchCount* count = count_;
     delete this;
+    // Last: the server may destroy the hub once every reactor is done with it.
+    absl::MutexLock lock(&count->mu);
+    --count->active;
   }
 
   void MaybeWrite() {
@@ -126,6 +135,7 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
   }
 
   store::Store* store_;
+  WatchCount* count_;
   events::Hub* hub_;
   std::shared_ptr<Link> link_;
   std::shared_ptr<events::EventQueue> queue_;
@@ -365,7 +375,7 @@ grpc::Status StateService::ClaimRecent(grpc::ServerContext*,
 
 grpc::ServerBidiReactor<WatchRequest, WatchEvent>* StateService::Watch(
     grpc::CallbackServerContext* context) {
-  return new WatchReactor(store_, hub_, watch_queue_limit_);
+  return new WatchReactor(store_, hub_, watch_queue_limit_, &watches_);
 }
 
 }  // namespace hadron::service
@@ -381,6 +391,13 @@ grpc::Status StateService::GetQuota(grpc::ServerContext*, const state::v1::GetQu
   if (q->limits.storage_kib) resp->set_storage_limit_kib(*q->limits.storage_kib);
   if (q->limits.messages) resp->set_message_limit(*q->limits.messages);
   return grpc::Status::OK;
+}
+
+void StateService::WaitForWatchesDone(absl::Duration timeout) {
+  absl::MutexLock lock(&watches_.mu);
+  watches_.mu.AwaitWithTimeout(absl::Condition(
+                                   +[](int* active) { return *active == 0; }, &watches_.active),
+                               timeout);
 }
 
 }  // namespace hadron::service

@@ -1,6 +1,8 @@
 // hadron.state.v1.State over the store: unary calls on the sync API, Watch as a callback reactor.
 #pragma once
 
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "hadron/state/v1/state.grpc.pb.h"
 #include "statesvc/events/hub.h"
 #include "statesvc/store/store.h"
@@ -9,6 +11,12 @@ namespace hadron::service {
 
 // Events queued per Watch stream before a mailbox's backlog collapses into a resync.
 inline constexpr size_t kWatchQueueLimit = 10000;
+
+// Watch reactors alive (they outlive Server::Wait() until their OnDone).
+struct WatchCount {
+  absl::Mutex mu;
+  int active ABSL_GUARDED_BY(mu) = 0;
+};
 
 class StateService final
     : public state::v1::State::WithCallbackMethod_Watch<state::v1::State::Service> {
@@ -57,9 +65,14 @@ class StateService final
   grpc::Status GetQuota(grpc::ServerContext*, const state::v1::GetQuotaRequest*,
                         state::v1::QuotaInfo*) override;
 
+  // After the gRPC server has shut down: waits (up to `timeout`) until every Watch reactor has
+  // run OnDone, which gRPC may do after Server::Wait() returns, and which uses the hub.
+  void WaitForWatchesDone(absl::Duration timeout);
+
  private:
   store::Store* store_;
   events::Hub* hub_;
+  WatchCount watches_;
   size_t watch_queue_limit_;
 };
 
