@@ -1,5 +1,6 @@
 // hadron-frontend: IMAP in front, the state service behind.
 #include <csignal>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <thread>
@@ -49,6 +50,11 @@ ABSL_FLAG(bool, login_lock_addresses, false,
 ABSL_FLAG(bool, login_throttle_loopback, false,
           "throttle failed logins by address for loopback peers too (a local proxy: leave off)");
 ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this often");
+// Plaintext authentication policy (issue 6), as Dovecot's disable_plaintext_auth.
+ABSL_FLAG(bool, allow_plaintext_auth, false,
+          "allow LOGIN and AUTHENTICATE PLAIN/LOGIN without TLS on non-loopback connections");
+ABSL_FLAG(bool, loopback_is_secure, true,
+          "connections from loopback count as secure for plaintext authentication");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -90,6 +96,8 @@ int main(int argc, char** argv) {
     return 2;
   }
   options.write_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_write_timeout_seconds));
+  options.session.allow_plaintext_auth = absl::GetFlag(FLAGS_allow_plaintext_auth);
+  options.session.loopback_is_secure = absl::GetFlag(FLAGS_loopback_is_secure);
   hadron::frontend::LoginThrottle::Options throttle;
   throttle.free_failures = absl::GetFlag(FLAGS_login_free_failures);
   throttle.base_delay = std::chrono::milliseconds(absl::GetFlag(FLAGS_login_base_delay_ms));
@@ -125,6 +133,20 @@ int main(int argc, char** argv) {
     server.StopAccepting();
     io.stop();
   });
+  // SIGHUP: reload the TLS certificate and key (issue 6); a bad file keeps the old ones.
+  asio::signal_set reload(io, SIGHUP);
+  std::function<void(const asio::error_code&, int)> on_hup =
+      [&](const asio::error_code& ec, int) {
+        if (ec) return;
+        absl::Status st = server.ReloadTls();
+        if (st.ok()) {
+          spdlog::info("TLS certificate reloaded");
+        } else {
+          spdlog::error("TLS certificate not reloaded, keeping the previous one: {}", std::string(st.message()));
+        }
+        reload.async_wait(on_hup);
+      };
+  reload.async_wait(on_hup);
   std::signal(SIGPIPE, SIG_IGN);
   int threads = absl::GetFlag(FLAGS_threads);
   if (threads <= 0) threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));

@@ -52,6 +52,10 @@ asio::awaitable<void> LoginWith(Session& s, const imap::Command& cmd, const std:
 
 asio::awaitable<void> CmdAuthenticate(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::AuthenticateArgs>(cmd.args);
+  if ((a.mechanism == "LOGIN" || a.mechanism == "PLAIN") && !s.PlaintextAuthAllowed()) {
+    co_await s.Tagged(cmd, "NO", kPrivacyRequired);
+    co_return;
+  }
   if (a.mechanism == "LOGIN") {
     // draft-murchison-sasl-login, as Dovecot: "Username:" then "Password:" challenges; an
     // initial response is the user name (an empty one is no initial response).

@@ -37,6 +37,10 @@ asio::awaitable<void> DispatchCommand(Session& s, const imap::Command& cmd);
 // Whether pending EXPUNGEs may be reported when `cmd` completes.
 bool AllowsExpunge(const imap::Command& cmd);
 
+// LOGIN or a plaintext SASL mechanism without TLS where that is not allowed (Dovecot's text).
+inline constexpr std::string_view kPrivacyRequired =
+    "[PRIVACYREQUIRED] Plaintext authentication disallowed on non-secure (SSL/TLS) connections.";
+
 // Handlers, one per file in frontend/commands/.
 asio::awaitable<void> CmdCapability(Session&, const imap::Command&);
 asio::awaitable<void> CmdNoop(Session&, const imap::Command&);  // NOOP and CHECK

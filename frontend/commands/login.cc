@@ -70,6 +70,10 @@ asio::awaitable<void> LoginWith(Session& s, const imap::Command& cmd, const std:
 
 asio::awaitable<void> CmdLogin(Session& s, const imap::Command& cmd) {
   const auto& a = std::get<imap::LoginArgs>(cmd.args);
+  if (!s.PlaintextAuthAllowed()) {
+    co_await s.Tagged(cmd, "NO", kPrivacyRequired);
+    co_return;
+  }
   co_await LoginWith(s, cmd, a.user, a.password);
 }
 

@@ -122,21 +122,49 @@ Server::Server(asio::io_context& io, StateClient& state, MailboxWatcher* watcher
   options_.session.dispatch = &DispatchCommand;
 }
 
+absl::StatusOr<std::shared_ptr<asio::ssl::context>> Server::LoadTls() const {
+  auto tls = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
+  if (options_.tls_cert.empty() || options_.tls_key.empty()) return tls;
+  // TLS 1.2 and newer only.
+  tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
+                   asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
+                   asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  asio::error_code ec;
+  tls->use_certificate_chain_file(options_.tls_cert, ec);
+  if (ec) return absl::InvalidArgumentError("cannot load --tls_cert: " + ec.message());
+  tls->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
+  if (ec) return absl::InvalidArgumentError("cannot load --tls_key: " + ec.message());
+  // A key of another certificate would fail every handshake: refuse it here instead.
+  if (SSL_CTX_check_private_key(tls->native_handle()) != 1) {
+    return absl::InvalidArgumentError("--tls_key does not match --tls_cert");
+  }
+  return tls;
+}
+
+absl::Status Server::ReloadTls() {
+  if (options_.tls_cert.empty()) return absl::OkStatus();
+  auto tls = LoadTls();
+  if (!tls.ok()) return tls.status();
+  absl::MutexLock lock(&tls_mu_);
+  tls_ = *std::move(tls);  // sessions already running keep the context they started with
+  return absl::OkStatus();
+}
+
+std::shared_ptr<asio::ssl::context> Server::CurrentTls() const {
+  absl::MutexLock lock(&tls_mu_);
+  return tls_;
+}
+
 absl::Status Server::Start() {
-  tls_ = std::make_shared<asio::ssl::context>(asio::ssl::context::tls_server);
   bool have_tls = !options_.tls_cert.empty() && !options_.tls_key.empty();
-  if (have_tls) {
-    // TLS 1.2 and newer only.
-    tls_->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
-                      asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
-                      asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
-    asio::error_code ec;
-    tls_->use_certificate_chain_file(options_.tls_cert, ec);
-    if (ec) return absl::InvalidArgumentError("cannot load --tls_cert: " + ec.message());
-    tls_->use_private_key_file(options_.tls_key, asio::ssl::context::pem, ec);
-    if (ec) return absl::InvalidArgumentError("cannot load --tls_key: " + ec.message());
-  } else if (!options_.tls_listen.empty()) {
+  if (!have_tls && !options_.tls_listen.empty()) {
     return absl::InvalidArgumentError("--tls_listen needs --tls_cert and --tls_key");
+  }
+  auto tls = LoadTls();
+  if (!tls.ok()) return tls.status();
+  {
+    absl::MutexLock lock(&tls_mu_);
+    tls_ = *std::move(tls);
   }
   auto bind = [&](const std::string& hostport, bool implicit_tls) -> absl::Status {
     auto ep = ParseEndpoint(hostport);
@@ -199,7 +227,7 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
     }
     auto executor = socket.get_executor();
     auto transport =
-        std::make_unique<TcpTransport>(std::move(socket), tls_, options_.write_timeout);
+        std::make_unique<TcpTransport>(std::move(socket), CurrentTls(), options_.write_timeout);
     transport->set_tls_enabled(have_tls);
     auto* raw = transport.get();
     auto session = std::make_shared<Session>(executor, std::move(transport), state_, watcher_,

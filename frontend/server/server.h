@@ -7,7 +7,10 @@
 #include <optional>
 #include <string>
 
+#include "absl/base/thread_annotations.h"
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/synchronization/mutex.h"
 #include "asio/io_context.hpp"
 #include "asio/ssl/context.hpp"
 #include "frontend/session/session.h"
@@ -35,15 +38,21 @@ class Server {
   absl::Status Start();
   // Stops accepting new connections.
   void StopAccepting();
+  // Reads the certificate and key files again (SIGHUP): new connections use them, running
+  // sessions keep theirs. On error the previous certificate stays in use.
+  absl::Status ReloadTls() ABSL_LOCKS_EXCLUDED(tls_mu_);
 
  private:
   asio::awaitable<void> AcceptLoop(std::shared_ptr<void> acceptor, bool implicit_tls);
+  absl::StatusOr<std::shared_ptr<asio::ssl::context>> LoadTls() const;
+  std::shared_ptr<asio::ssl::context> CurrentTls() const ABSL_LOCKS_EXCLUDED(tls_mu_);
 
   asio::io_context& io_;
   StateClient& state_;
   MailboxWatcher* watcher_;
   ServerOptions options_;
-  std::shared_ptr<asio::ssl::context> tls_;
+  mutable absl::Mutex tls_mu_;
+  std::shared_ptr<asio::ssl::context> tls_ ABSL_GUARDED_BY(tls_mu_);
   std::vector<std::shared_ptr<void>> acceptors_;
 };
 

@@ -130,6 +130,11 @@ std::string Session::peer_address() const {
   return colon == std::string::npos ? p : p.substr(0, colon);
 }
 
+bool Session::PlaintextAuthAllowed() const {
+  return config_.allow_plaintext_auth || transport_->tls_active() ||
+         (config_.loopback_is_secure && transport_->loopback());
+}
+
 std::string Session::Capabilities() const {
   // One capability a line, each advertised only when it works (issue 5).
   static constexpr const char* kAlways[] = {
@@ -173,8 +178,13 @@ std::string Session::Capabilities() const {
   absl::StrAppend(&caps, config_.literal_minus ? " LITERAL-" : " LITERAL+");
   if (std::holds_alternative<NotAuthenticated>(session_state_)) {
     if (transport_->can_start_tls()) absl::StrAppend(&caps, " STARTTLS");
-    absl::StrAppend(&caps, " AUTH=PLAIN");
-    absl::StrAppend(&caps, " AUTH=LOGIN");
+    if (PlaintextAuthAllowed()) {
+      absl::StrAppend(&caps, " AUTH=PLAIN");
+      absl::StrAppend(&caps, " AUTH=LOGIN");
+    } else {
+      // Every mechanism we have is plaintext (RFC 9051 6.2.3, as Dovecot).
+      absl::StrAppend(&caps, " LOGINDISABLED");
+    }
   } else {
     absl::StrAppend(&caps, " UNAUTHENTICATE");
     absl::StrAppend(&caps, " COMPRESS=DEFLATE");  // still listed once active, as Dovecot

@@ -44,6 +44,11 @@ struct SessionConfig {
   // Failed-login throttling and connection limits of this frontend (null: none).
   std::shared_ptr<LoginThrottle> login_throttle;
   bool throttle_loopback = false;  // also throttle failed logins by address on loopback
+  // Plaintext authentication (LOGIN, AUTHENTICATE PLAIN/LOGIN) needs TLS unless it is allowed
+  // everywhere, or the peer is on loopback and loopback counts as secure (Dovecot's
+  // disable_plaintext_auth, whose default this is). Otherwise: LOGINDISABLED, no AUTH=.
+  bool allow_plaintext_auth = false;
+  bool loopback_is_secure = true;
   std::shared_ptr<ConnectionLimits> limits;
 };
 
@@ -106,6 +111,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues a change this session made itself (its answer must precede the tagged OK).
   void QueueOwnChange(const pb::Change& change);
 
+  // Whether LOGIN and the plaintext SASL mechanisms may be used on this connection now.
+  bool PlaintextAuthAllowed() const;
   std::string Capabilities() const;
   // The reader limits of this session (APPENDLIMIT, LITERAL- when configured).
   imap::CommandReader::Limits ReaderLimits() const;
