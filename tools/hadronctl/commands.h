@@ -1,0 +1,16 @@
+// hadronctl command groups, one file each (cmd_<group>.cc); main.cc's table dispatches to them.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace hadronctl {
+
+int CmdAccount(const std::vector<std::string>& args);
+int CmdMailbox(const std::vector<std::string>& args);
+int CmdDeliver(const std::vector<std::string>& args);
+int CmdFlags(const std::vector<std::string>& args);
+int CmdExpunge(const std::vector<std::string>& args);
+int CmdQuota(const std::vector<std::string>& args);
+
+}  // namespace hadronctl
