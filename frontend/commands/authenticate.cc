@@ -3,7 +3,7 @@
 #include <optional>
 #include <string>
 
-#include "absl/strings/escaping.h"
+#include "common/imap/sasl.h"
 #include "frontend/commands/commands.h"
 #include "frontend/session/session.h"
 
@@ -26,23 +26,23 @@ asio::awaitable<std::optional<std::string>> Exchange(Session& s, const imap::Com
     co_await s.Tagged(cmd, "BAD", "Authentication aborted by client.");
     co_return std::nullopt;
   }
-  std::string decoded;
-  if (!absl::Base64Unescape(*line, &decoded)) {
+  auto decoded = imap::sasl::DecodeResponse(*line, /*initial=*/false);
+  if (!decoded.ok()) {
     co_await s.Tagged(cmd, "BAD", "Invalid base64 data in continued response");
     co_return std::nullopt;
   }
-  co_return decoded;
+  co_return *std::move(decoded);
 }
 
 // The initial response (SASL-IR), decoded; "=" is the empty response. nullopt after a BAD.
 asio::awaitable<std::optional<std::string>> Initial(Session& s, const imap::Command& cmd,
                                                     const std::string& b64) {
-  std::string decoded;
-  if (b64 != "=" && !absl::Base64Unescape(b64, &decoded)) {
+  auto decoded = imap::sasl::DecodeResponse(b64, /*initial=*/true);
+  if (!decoded.ok()) {
     co_await s.Tagged(cmd, "BAD", "Invalid base64 data in initial response");
     co_return std::nullopt;
   }
-  co_return decoded;
+  co_return *std::move(decoded);
 }
 
 }  // namespace
@@ -82,21 +82,16 @@ asio::awaitable<void> CmdAuthenticate(Session& s, const imap::Command& cmd) {
     decoded = co_await Exchange(s, cmd, "");
   }
   if (!decoded) co_return;
-  // authzid NUL authcid NUL passwd
-  size_t p1 = decoded->find('\0');
-  size_t p2 = p1 == std::string::npos ? p1 : decoded->find('\0', p1 + 1);
-  if (p1 == std::string::npos || p2 == std::string::npos) {
+  auto plain = imap::sasl::ParsePlain(*decoded);
+  if (!plain.ok()) {
     co_await s.Tagged(cmd, "BAD", "Invalid PLAIN response");
     co_return;
   }
-  std::string authz = decoded->substr(0, p1);
-  std::string user = decoded->substr(p1 + 1, p2 - p1 - 1);
-  std::string pass = decoded->substr(p2 + 1);
-  if (!authz.empty() && authz != user) {
+  if (!plain->authzid.empty() && plain->authzid != plain->authcid) {
     co_await s.Tagged(cmd, "NO", "[AUTHORIZATIONFAILED] Authorization as another user is not allowed");
     co_return;
   }
-  co_await LoginWith(s, cmd, user, pass);
+  co_await LoginWith(s, cmd, plain->authcid, plain->password);
 }
 
 }  // namespace hadron::frontend

@@ -19,10 +19,8 @@ TARGETS=(
   "//frontend/protocol:command_fuzzer|frontend/protocol/fuzz_corpus|frontend/protocol/imap.dict|-max_len=4096"
   "//common/mime:mime_fuzzer|common/mime/fuzz_corpus|common/mime/mime.dict|-max_len=65536"
   "//common/imap:seqset_fuzzer|common/imap/fuzz_corpus/seqset|common/imap/seqset.dict|-max_len=512"
+  "//common/imap:sasl_fuzzer|common/imap/fuzz_corpus/sasl|common/imap/sasl.dict|-max_len=1024"
 )
-if [ -f frontend/commands/sasl_fuzzer.cc ]; then
-  TARGETS+=("//frontend/commands:sasl_fuzzer|frontend/commands/fuzz_corpus/sasl|frontend/commands/sasl.dict|-max_len=1024")
-fi
 if [ -f common/imap/mutf7_fuzzer.cc ]; then
   TARGETS+=("//common/imap:mutf7_fuzzer|common/imap/fuzz_corpus/mutf7|common/imap/mutf7.dict|-max_len=1024")
 fi
