@@ -53,6 +53,9 @@ ABSL_FLAG(int, idle_keepalive_seconds, 120, "IDLE sends \"* OK Still here\" this
 // Plaintext authentication policy (issue 6), as Dovecot's disable_plaintext_auth.
 ABSL_FLAG(bool, allow_plaintext_auth, false,
           "allow LOGIN and AUTHENTICATE PLAIN/LOGIN without TLS on non-loopback connections");
+ABSL_FLAG(bool, trace_protocol, false,
+          "log every IMAP command and response of every session (cut to 200 bytes; LOGIN "
+          "passwords and SASL responses redacted)");
 ABSL_FLAG(bool, loopback_is_secure, true,
           "connections from loopback count as secure for plaintext authentication");
 
@@ -98,6 +101,7 @@ int main(int argc, char** argv) {
   options.write_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_write_timeout_seconds));
   options.session.allow_plaintext_auth = absl::GetFlag(FLAGS_allow_plaintext_auth);
   options.session.loopback_is_secure = absl::GetFlag(FLAGS_loopback_is_secure);
+  options.session.trace = absl::GetFlag(FLAGS_trace_protocol);
   hadron::frontend::LoginThrottle::Options throttle;
   throttle.free_failures = absl::GetFlag(FLAGS_login_free_failures);
   throttle.base_delay = std::chrono::milliseconds(absl::GetFlag(FLAGS_login_base_delay_ms));

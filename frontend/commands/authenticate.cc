@@ -22,6 +22,7 @@ asio::awaitable<std::optional<std::string>> Exchange(Session& s, const imap::Com
     s.set_logout();
     co_return std::nullopt;
   }
+  if (s.config().trace) s.Trace('C', *line == "*" ? "*" : "*** (SASL response)");
   if (*line == "*") {
     co_await s.Tagged(cmd, "BAD", "Authentication aborted by client.");
     co_return std::nullopt;

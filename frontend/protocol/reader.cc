@@ -149,7 +149,9 @@ std::optional<CommandReader::Event> CommandReader::OnLine(std::string_view line)
       return Event(std::move(e));
     }
     bad_in_a_row_ = 0;
-    return Event(Parsed{*std::move(cmd)});
+    Parsed parsed{*std::move(cmd), {}, wire.size()};
+    if (limits_.keep_wire_head > 0) parsed.wire_head = wire.substr(0, limits_.keep_wire_head);
+    return Event(std::move(parsed));
   }
   // A literal follows. Refuse early what can never parse, so that no "+" is sent for it.
   std::string problem;

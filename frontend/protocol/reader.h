@@ -33,6 +33,8 @@ class CommandReader {
     // Largest non-synchronizing literal: unlimited with LITERAL+, 4096 with LITERAL- (RFC 7888
     // section 4); a larger one is answered "BAD [TOOBIG]" and its bytes are skipped.
     size_t max_nonsync_literal = SIZE_MAX;
+    // Keep this many bytes of each parsed command's wire form in Parsed (protocol traces).
+    size_t keep_wire_head = 0;
   };
   CommandReader();  // default Limits
   explicit CommandReader(Limits limits);
@@ -53,6 +55,8 @@ class CommandReader {
   };
   struct Parsed {
     Command command;
+    std::string wire_head;  // the first Limits::keep_wire_head bytes of the wire form
+    size_t wire_size = 0;
   };
   struct Error {
     std::string tag;      // "*" if unknown

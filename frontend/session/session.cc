@@ -1,6 +1,8 @@
 // Session: the connection loop (read, parse, dispatch) and the helpers command handlers use.
 #include "frontend/session/session.h"
 
+#include "frontend/protocol/trace.h"
+
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -72,6 +74,7 @@ imap::CommandReader::Limits Session::ReaderLimits() const {
   imap::CommandReader::Limits limits;
   limits.max_literal = config_.max_literal;
   if (config_.literal_minus) limits.max_nonsync_literal = 4096;  // RFC 7888 section 4
+  if (config_.trace) limits.keep_wire_head = imap::kTraceMaxBytes;
   return limits;
 }
 
@@ -193,8 +196,26 @@ std::string Session::Capabilities() const {
   return caps;
 }
 
+void Session::Trace(char who, std::string_view line) const {
+  spdlog::info("trace {} {}: {}", transport_->peer(), who, line);
+}
+
 asio::awaitable<void> Session::Send(std::string_view data) {
   if (closed_ || data.empty()) co_return;
+  if (config_.trace) {
+    // A line each, the first few of a write (a FETCH of a big body is one write).
+    std::string_view rest = data;
+    for (int lines = 0; !rest.empty(); ++lines) {
+      if (lines == 20) {
+        Trace('S', absl::StrCat("... (", rest.size(), " more bytes)"));
+        break;
+      }
+      size_t eol = rest.find("\r\n");
+      std::string_view line = rest.substr(0, eol);
+      Trace('S', imap::TracePrintable(line));
+      rest.remove_prefix(eol == std::string_view::npos ? rest.size() : eol + 2);
+    }
+  }
   co_await transport_->Write(data);
 }
 
@@ -418,6 +439,9 @@ asio::awaitable<void> Session::Run() {
         reader_.AcceptLiteral();
         if (lit->synchronizing) co_await Send("+ OK\r\n");
       } else if (auto* parsed = std::get_if<imap::CommandReader::Parsed>(&event)) {
+        if (config_.trace) {
+          Trace('C', imap::TraceCommand(parsed->command, parsed->wire_head, parsed->wire_size));
+        }
         co_await config_.dispatch(*this, parsed->command);
       } else if (auto* err = std::get_if<imap::CommandReader::Error>(&event)) {
         if (err->nonsync_too_big) {

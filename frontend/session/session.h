@@ -49,6 +49,8 @@ struct SessionConfig {
   // disable_plaintext_auth, whose default this is). Otherwise: LOGINDISABLED, no AUTH=.
   bool allow_plaintext_auth = false;
   bool loopback_is_secure = true;
+  // Log every command and response (cut, credentials redacted): --trace_protocol.
+  bool trace = false;
   std::shared_ptr<ConnectionLimits> limits;
 };
 
@@ -111,6 +113,8 @@ class Session : public std::enable_shared_from_this<Session> {
   // Queues a change this session made itself (its answer must precede the tagged OK).
   void QueueOwnChange(const pb::Change& change);
 
+  // One protocol trace line ('C' client, 'S' server) when config().trace is set.
+  void Trace(char who, std::string_view line) const;
   // Whether LOGIN and the plaintext SASL mechanisms may be used on this connection now.
   bool PlaintextAuthAllowed() const;
   std::string Capabilities() const;
