@@ -1,4 +1,4 @@
-"""Storage faults (issue 6): a full disk under the statesvc.
+"""Storage faults (issue 6): a full disk under the statesvc, and a write error that is not one.
 
 The statesvc's data directory is a small tmpfs. Clients APPEND until the disk is full: the APPEND
 that cannot be stored gets a clear `NO [UNAVAILABLE]` (or `NO [SERVERBUG]`), never an OK and never
@@ -109,5 +109,99 @@ def test_full_disk_gives_a_clear_no_and_reads_go_on(small_disk):
     assert set(acked) <= set(got), sorted(set(acked) - set(got))
     assert all(got[u] == d for u, d in acked.items())
     _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: after\r\n\r\nroom again\r\n")
+    assert b"OK [APPENDUID" in tagged, tagged
+    r.close()
+
+
+class WriteErrorCluster(MultiCluster):
+    """A statesvc whose files may not grow past a limit (RLIMIT_FSIZE, SIGXFSZ ignored): once
+    the write-ahead log reaches it, every write fails with EFBIG, an I/O error that is not a full
+    disk. Runs without root."""
+
+    FSIZE = 3 << 20
+
+    def __init__(self, workdir, limited=True):
+        super().__init__(workdir, frontends=1)
+        self.limited = limited
+
+    def start_statesvc(self):
+        argv = [binary("statesvc"), "--listen=" + self.state_addr, "--data_dir=" + self.data_dir]
+        if self.limited:
+            argv = ["prlimit", "--fsize=%d" % self.FSIZE, "sh", "-c",
+                    'trap "" XFSZ; exec "$@"', "sh"] + argv
+        self.statesvc = Proc("statesvc", argv, self.workdir)
+        self._wait(self.statesvc, self.state_port)
+
+
+@pytest.fixture
+def write_errors(cluster):
+    requires_hadron(cluster)
+    if shutil.which("prlimit") is None:
+        pytest.fail("prlimit (util-linux) is missing")
+    workdir = tempfile.mkdtemp(prefix="hadron-it-ioerr-")
+    c = WriteErrorCluster(workdir)
+    try:
+        c.start()
+        yield c
+    finally:
+        san = _stop_multi(c, None)
+        shutil.rmtree(workdir, ignore_errors=True)
+        assert not san, san
+
+
+def test_write_error_gives_serverbug_and_reads_go_on(write_errors):
+    c = write_errors
+    c.add_account("ioerr", "ioerrpw")
+    r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
+    r.login("ioerr", "ioerrpw")
+    acked = {}
+    refused = None
+    for i in range(60):  # 60 x 128 KiB is more than twice the file limit
+        data = (b"Subject: io %d\r\n\r\n" % i) + (b"%07d " % i) * (128 * 1024 // 8) + b"\r\n"
+        _, tagged = r.cmd_literal("APPEND INBOX", data, timeout=60)
+        m = re.search(rb" OK \[APPENDUID \d+ (\d+)\]", tagged)
+        if m:
+            acked[int(m.group(1))] = data
+            continue
+        refused = tagged
+        break
+    assert refused is not None, "no write ever failed"
+    print("refused after %d APPENDs: %r" % (len(acked), refused))
+    assert re.search(rb" NO \[(SERVERBUG|UNAVAILABLE)\]", refused), refused
+    assert len(acked) >= 5, len(acked)
+    assert c.statesvc.alive(), "the statesvc died on a write error:\n" + c.statesvc.log_tail()
+    # Reads go on: the mailbox and the stored messages are served, the session stays.
+    untagged, _ = r.ok("SELECT INBOX")
+    assert b"* %d EXISTS" % len(acked) in untagged, untagged
+    first = min(acked)
+    untagged, _ = r.ok("UID FETCH %d BODY.PEEK[]" % first, timeout=60)
+    assert acked[first] in untagged[0]
+    _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: again\r\n\r\nstill refused\r\n")
+    assert re.search(rb" NO \[(SERVERBUG|UNAVAILABLE)\]", tagged), tagged
+    r.ok("NOOP")
+    r.close()
+    # Without the limit, after a restart: every acknowledged message intact, writes work.
+    c.statesvc.stop()
+    c.limited = False
+    c.start_statesvc()
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
+            r.login("ioerr", "ioerrpw")
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "statesvc did not come back"
+            time.sleep(0.3)
+    r.ok("SELECT INBOX")
+    untagged, _ = r.ok("UID FETCH 1:* BODY.PEEK[]", timeout=120)
+    got = {}
+    for u in untagged:
+        m = re.match(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{(\d+)\}\r\n", u)
+        if m:
+            got[int(m.group(1))] = u[m.end():m.end() + int(m.group(2))]
+    assert set(acked) <= set(got), sorted(set(acked) - set(got))
+    assert all(got[u] == d for u, d in acked.items())
+    _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: after\r\n\r\nwrites again\r\n")
     assert b"OK [APPENDUID" in tagged, tagged
     r.close()
