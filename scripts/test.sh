@@ -19,6 +19,13 @@ start=$(date +%s)
 /usr/bin/python3 -m pytest -q tests/integration tests/differential "$@"
 echo "test: integration tests took $(( $(date +%s) - start ))s"
 
+# ---- Deployment (issue 7, deploy/) -------------------------------------------------------------
+# Kubernetes: render the kustomize overlays and validate them offline against the Kubernetes object
+# schemas; deliberately broken fixtures must be rejected (~20 s; npm installs the schemas the first
+# time into deploy/k8s/validate/node_modules).
+bash deploy/test-k8s.sh
+# ---- end of deployment stage --------------------------------------------------------------------
+
 # The benchmark suite in its smoke size (issue 8): every workload against Hadron and a private
 # Dovecot, no timing assertions; fails if a workload errors (cross-session check, lost OK, a
 # server that stops answering). Full run: bash tests/bench/run.sh --write_docs.
