@@ -15,6 +15,7 @@ PACKAGES=(
   libpython3.11-testsuite  # real-world email samples for the differential corpus
   clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for tests/fuzz/run.sh (--config=fuzz)
   python3-matplotlib  # PNG plots of the benchmark suite (tests/bench/run.sh)
+  docker.io docker-compose mmdebstrap  # images + compose stage (deploy/test-images.sh)
 )
 
 missing=()

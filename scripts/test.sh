@@ -24,6 +24,10 @@ echo "test: integration tests took $(( $(date +%s) - start ))s"
 # schemas; deliberately broken fixtures must be rejected (~20 s; npm installs the schemas the first
 # time into deploy/k8s/validate/node_modules).
 bash deploy/test-k8s.sh
+# Images + compose: dockerd (started here if none runs), the local bookworm base image (mmdebstrap,
+# ~2-5 min when absent, then cached), the three images from the binaries built above (~1 min each),
+# the compose cluster and deploy/tests/test_compose.py against it (<1 min); cleans up after itself.
+bash deploy/test-images.sh
 # ---- end of deployment stage --------------------------------------------------------------------
 
 # The benchmark suite in its smoke size (issue 8): every workload against Hadron and a private
