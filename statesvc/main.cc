@@ -36,6 +36,9 @@ ABSL_FLAG(int64_t, changelog_keep, 100000,
           "change-log entries (modseqs) kept per mailbox; older ones are trimmed (0: keep all)");
 ABSL_FLAG(int64_t, changelog_keep_seconds, 3600,
           "change-log entries younger than this are kept even beyond --changelog_keep");
+// Backups (deploy slice): Mail.Checkpoint / hadronctl backup write RocksDB checkpoints only here.
+ABSL_FLAG(std::string, backup_dir, "",
+          "directory for checkpoints (hadronctl backup); empty: checkpoints are refused");
 
 namespace {
 
@@ -101,6 +104,7 @@ int main(int argc, char** argv) {
   options.expunged_retention = absl::Seconds(retention);
   options.changelog_keep = static_cast<uint64_t>(keep);
   options.changelog_keep_age = absl::Seconds(keep_seconds);
+  options.backup_dir = absl::GetFlag(FLAGS_backup_dir);  // backups (deploy slice)
   // Sweep often enough that nothing outlives its limit by more than half of it, and at least
   // once a minute; never busier than 4 times a second.
   options.sweep_interval = std::clamp(std::min(absl::Seconds(retention), absl::Seconds(keep_seconds)) / 2,

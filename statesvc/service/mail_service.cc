@@ -168,4 +168,20 @@ grpc::Status MailService::GetQuota(grpc::ServerContext*, const GetQuotaRequest* 
   return grpc::Status::OK;
 }
 
+grpc::Status MailService::Checkpoint(grpc::ServerContext*, const CheckpointRequest* req,
+                                     CheckpointResponse* resp) {
+  auto info = store_->Checkpoint(req->dir());
+  if (!info.ok()) {
+    spdlog::warn("checkpoint failed: {}", info.status().ToString());
+    return ToGrpc(info.status());
+  }
+  spdlog::info("checkpoint written: {} (sequence {}, {} files, {} bytes)", info->dir, info->sequence,
+               info->files, info->bytes);
+  resp->set_dir(info->dir);
+  resp->set_sequence(info->sequence);
+  resp->set_files(info->files);
+  resp->set_bytes(info->bytes);
+  return grpc::Status::OK;
+}
+
 }  // namespace hadron::service

@@ -33,6 +33,8 @@ class MailService final : public mail::v1::Mail::Service {
                         mail::v1::Quota*) override;
   grpc::Status GetQuota(grpc::ServerContext*, const mail::v1::GetQuotaRequest*,
                         mail::v1::Quota*) override;
+  grpc::Status Checkpoint(grpc::ServerContext*, const mail::v1::CheckpointRequest*,
+                          mail::v1::CheckpointResponse*) override;
 
  private:
   store::Store* store_;

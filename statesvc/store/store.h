@@ -60,6 +60,16 @@ struct StoreOptions {
   std::function<absl::Time()> clock;
   // Called by the background sweeper after each Sweep() (e.g. to log); may be null.
   std::function<void(const absl::StatusOr<SweepStats>&)> on_sweep;
+  // Checkpoint() writes only inside this directory; empty: checkpoints are refused.
+  std::string backup_dir;
+};
+
+// Result of Store::Checkpoint.
+struct CheckpointInfo {
+  std::string dir;        // absolute path written
+  uint64_t sequence = 0;  // last sequence number included
+  uint64_t files = 0;
+  uint64_t bytes = 0;
 };
 
 class Store {
@@ -142,6 +152,12 @@ class Store {
   // each trimmed mailbox's log floor in the same WriteBatch. Safe to call concurrently with
   // anything; the background sweeper (options.sweep_interval) calls it.
   absl::StatusOr<SweepStats> Sweep();
+
+  // --- Backups (checkpoint.cc). ---
+  // Writes a consistent, openable copy of the whole database (a RocksDB checkpoint: memtables
+  // flushed, table files hard-linked when on the same filesystem, else copied) to `dir`, relative
+  // to options.backup_dir or absolute inside it. Safe while serving.
+  absl::StatusOr<CheckpointInfo> Checkpoint(std::string_view dir);
 
  private:
   // UNAVAILABLE when writing `incoming` bytes would leave less than min_free_bytes free.

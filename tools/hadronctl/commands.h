@@ -12,5 +12,6 @@ int CmdDeliver(const std::vector<std::string>& args);
 int CmdFlags(const std::vector<std::string>& args);
 int CmdExpunge(const std::vector<std::string>& args);
 int CmdQuota(const std::vector<std::string>& args);
+int CmdBackup(const std::vector<std::string>& args);
 
 }  // namespace hadronctl

@@ -39,6 +39,7 @@ const Command kCommands[] = {
     {"flags", CmdFlags, "  flags add|remove|set NAME UID[,UID...] [FLAG...] [--mailbox M]\n"},
     {"expunge", CmdExpunge, "  expunge NAME UID[,UID...] [--mailbox M]\n"},
     {"quota", CmdQuota, "  quota get NAME\n  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)\n"},
+    {"backup", CmdBackup, "  backup [--dir=DIR]   (RocksDB checkpoint inside the statesvc's --backup_dir)\n"},
 };
 
 std::string UsageText() {
