@@ -40,9 +40,27 @@ done
 cp "$HERE"/Dockerfile.* "$ctx/"
 
 bash "$HERE/make-base-image.sh"
+# The three builds run at once (each is mostly apt downloading and unpacking).
+start=$(date +%s)
+pids=()
 for name in statesvc frontend hadronctl; do
-  start=$(date +%s)
-  "$DOCKER" build --quiet --network=host -f "$ctx/Dockerfile.$name" -t "hadron/$name:$TAG" "$ctx" >/dev/null
-  size=$("$DOCKER" image inspect -f '{{.Size}}' "hadron/$name:$TAG")
-  echo "images: hadron/$name:$TAG built in $(( $(date +%s) - start ))s ($(( size / 1048576 )) MiB)"
+  "$DOCKER" build --quiet --network=host -f "$ctx/Dockerfile.$name" -t "hadron/$name:$TAG" "$ctx" \
+    > "$ctx/$name.log" 2>&1 &
+  pids+=($!)
 done
+failed=0
+i=0
+for name in statesvc frontend hadronctl; do
+  if ! wait "${pids[$i]}"; then
+    echo "images: hadron/$name:$TAG failed:" >&2
+    tail -30 "$ctx/$name.log" >&2
+    failed=1
+  fi
+  i=$((i + 1))
+done
+[ "$failed" -eq 0 ] || exit 1
+for name in statesvc frontend hadronctl; do
+  size=$("$DOCKER" image inspect -f '{{.Size}}' "hadron/$name:$TAG")
+  echo "images: hadron/$name:$TAG ($(( size / 1048576 )) MiB)"
+done
+echo "images: built in $(( $(date +%s) - start ))s"
