@@ -129,3 +129,18 @@ def test_frontend_restart_keeps_serving():
     typ, data = conn.select("INBOX")
     assert typ == "OK" and int(data[0]) >= 1, data
     conn.logout()
+
+
+def test_backup_from_the_hadronctl_image():
+    """hadronctl backup (from its image) makes the statesvc write a checkpoint into its volume."""
+    port = _env("HADRON_GRPC_PORT")
+    name = "ci-%s" % uuid.uuid4().hex[:8]
+    out = compose("run", "--rm", "--no-deps", "--entrypoint", "hadronctl", "demo-account",
+                  "--statesvc=127.0.0.1:%s" % port, "backup", "--dir=" + name, timeout=180)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "checkpoint /var/lib/hadron/backups/%s" % name in out.stdout, out.stdout
+    docker = _env("HADRON_DOCKER")
+    ls = subprocess.run([docker, "exec", container_id("statesvc"), "ls",
+                         "/var/lib/hadron/backups/%s" % name], capture_output=True, text=True,
+                        timeout=30)
+    assert "CURRENT" in ls.stdout.split(), ls.stdout + ls.stderr
