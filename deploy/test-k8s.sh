@@ -36,12 +36,13 @@ declare -A expect=(
   [broken-missing]="must have required property maxReplicas"
   [broken-unknown]="readinessProbe.grpc.prot: unknown field"
   [broken-drain]="terminationGracePeriodSeconds 20"
+  [broken-shards]="--shards=2 but replicas 3"
 )
 for fixture in "${!expect[@]}"; do
   kubectl kustomize "$K8S/tests/$fixture" > "$out/$fixture.yaml"
   if node "$K8S/validate/validate.mjs" "$out/$fixture.yaml" > "$out/$fixture.log" 2>&1; then
     fail "$fixture: the validator accepted a broken manifest"; cat "$out/$fixture.log"
-  elif grep -qF "${expect[$fixture]}" "$out/$fixture.log"; then
+  elif grep -qF -e "${expect[$fixture]}" "$out/$fixture.log"; then
     pass "$fixture rejected (${expect[$fixture]})"
   else
     fail "$fixture rejected for another reason than '${expect[$fixture]}'"; cat "$out/$fixture.log"

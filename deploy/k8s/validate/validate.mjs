@@ -156,6 +156,36 @@ function hadronErrors(docs) {
   }
   if (byKind("NetworkPolicy").length === 0) out.push("no NetworkPolicy rendered");
 
+  // Sharding: the frontends' ordered --statesvc list names every statesvc pod, in ordinal order,
+  // and the statesvc's --shards equals the StatefulSet's replicas.
+  const flagsOf = (spec, c) => {
+    const flagFile = (c.args || []).find((a) => a.startsWith("--flagfile="));
+    if (!flagFile) return (c.args || []).join("\n");
+    const vol = (c.volumeMounts || []).find((m) => flagFile.slice(11).startsWith(m.mountPath + "/"));
+    const cmName = vol && (spec.volumes || []).find((v) => v.name === vol.name)?.configMap?.name;
+    const cm = byKind("ConfigMap").find((x) => x.metadata.name === cmName);
+    return (cm ? Object.values(cm.data || {}).join("\n") : "") + "\n" + (c.args || []).join("\n");
+  };
+  const sts = byKind("StatefulSet").find((d) => d.metadata.labels?.["app.kubernetes.io/component"] === "statesvc");
+  if (sts) {
+    const replicas = sts.spec.replicas ?? 1;
+    const expected = Array.from({ length: replicas }, (_, i) => `${sts.metadata.name}-${i}.${sts.spec.serviceName}`);
+    for (const c of sts.spec.template.spec.containers) {
+      const shards = (flagsOf(sts.spec.template.spec, c).match(/--shards=(\d+)/) || [])[1];
+      if (shards !== undefined && Number(shards) !== replicas)
+        out.push(`StatefulSet/${sts.metadata.name}: --shards=${shards} but replicas ${replicas}`);
+    }
+    for (const d of byKind("Deployment")) {
+      for (const c of d.spec.template.spec.containers) {
+        const list = (flagsOf(d.spec.template.spec, c).match(/--statesvc=(\S+)/) || [])[1];
+        if (list === undefined) continue;
+        const hosts = list.split(",").map((h) => h.replace(/:\d+$/, ""));
+        if (hosts.join(",") !== expected.join(","))
+          out.push(`Deployment/${d.metadata.name}: --statesvc lists ${hosts.join(",")}, the StatefulSet has ${expected.join(",")}`);
+      }
+    }
+  }
+
   // The frontend's drain must finish inside the grace period.
   for (const d of byKind("Deployment")) {
     const spec = d.spec.template.spec;
