@@ -523,7 +523,7 @@ def _stop_multi(c, workdir):
         if p is not None and p.p.returncode not in (0, -signal.SIGTERM, -signal.SIGKILL, None):
             print("\n%s exited with %s; log tail:\n%s" % (p.name, p.p.returncode, p.log_tail()))
     san = sanitizer_failure(c.procs())
-    if not san:
+    if not san and not os.environ.get("HADRON_IT_KEEP"):  # HADRON_IT_KEEP=1 keeps the logs
         shutil.rmtree(workdir, ignore_errors=True)
     return san
 
