@@ -192,6 +192,13 @@ def test_backup_refusals(bcluster, tmp_path):
     assert out.returncode == 3 and "already exists" in out.stderr, out.stderr
     out = backup(c, "extra-argument")
     assert out.returncode == 2
+    # A shard list: a usage error (one checkpoint per shard), never one shard's backup silently.
+    before = sorted(os.listdir(c.backup_dir))
+    out = subprocess.run([binary("hadronctl"), "--statesvc=%s,127.0.0.1:1" % c.state_addr,
+                          "--allow_plaintext", "backup"],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 2, out.stdout + out.stderr
+    assert sorted(os.listdir(c.backup_dir)) == before
 
 
 def test_backup_off_without_backup_dir(cluster):

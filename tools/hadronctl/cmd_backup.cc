@@ -21,6 +21,10 @@ int CmdBackup(const std::vector<std::string>& args) {
   if (absl::GetFlag(FLAGS_backup_timeout_seconds) <= 0) {
     return Usage("--backup_timeout_seconds must be positive");
   }
+  // A checkpoint is one statesvc's: with a shard list, MailFor would pick one shard silently.
+  if (absl::GetFlag(FLAGS_statesvc).find(',') != std::string::npos) {
+    return Usage("backup checkpoints one statesvc: run it once per shard, --statesvc=HOST:PORT");
+  }
   mv::CheckpointRequest req;
   req.set_dir(absl::GetFlag(FLAGS_dir));
   mv::CheckpointResponse resp;
