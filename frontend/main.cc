@@ -14,6 +14,8 @@
 #include "asio/signal_set.hpp"
 #include "common/log.h"
 #include "frontend/server/server.h"
+#include "common/shard/ring.h"
+#include "frontend/state_client/sharded.h"
 #include "frontend/state_client/state_client.h"
 #include "spdlog/spdlog.h"
 
@@ -62,25 +64,35 @@ ABSL_FLAG(bool, loopback_is_secure, true,
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
   hadron::InitLogging("frontend");
-  std::vector<std::string> targets =
-      absl::StrSplit(absl::GetFlag(FLAGS_statesvc), ',', absl::SkipEmpty());
-  if (targets.empty()) {
-    std::cerr << "hadron-frontend: --statesvc is required\n";
-    return 2;
-  }
-  // Sharding comes later: one statesvc for now; its channel is shared by calls and the stream.
   hadron::GrpcTlsConfig grpc_tls;
   grpc_tls.ca = absl::GetFlag(FLAGS_statesvc_tls_ca);
   grpc_tls.cert = absl::GetFlag(FLAGS_statesvc_tls_cert);
   grpc_tls.key = absl::GetFlag(FLAGS_statesvc_tls_key);
   grpc_tls.allow_plaintext = absl::GetFlag(FLAGS_statesvc_allow_plaintext);
-  auto credentials = hadron::GrpcChannelCredentials(grpc_tls, targets[0]);
-  if (!credentials.ok()) {
-    std::cerr << "hadron-frontend: " << credentials.status().message() << "\n";
+  // Sharding (issue 7): --statesvc is the ORDERED shard list; one channel per shard, shared by
+  // its calls and its Watch stream. Accounts are placed by common/shard/ring.h.
+  auto ring = hadron::shard::ShardRing::Parse(absl::GetFlag(FLAGS_statesvc));
+  if (!ring.ok()) {
+    std::cerr << "hadron-frontend: --statesvc: " << ring.status().message() << "\n";
     return 2;
   }
-  auto channel = hadron::frontend::NewStateChannel(targets[0], *credentials);
-  auto state = hadron::frontend::NewGrpcStateClient(channel);
+  std::vector<std::shared_ptr<grpc::Channel>> channels;
+  for (const auto& target : ring->addresses()) {
+    auto credentials = hadron::GrpcChannelCredentials(grpc_tls, target);
+    if (!credentials.ok()) {
+      std::cerr << "hadron-frontend: " << credentials.status().message() << "\n";
+      return 2;
+    }
+    channels.push_back(hadron::frontend::NewStateChannel(target, *credentials));
+  }
+  std::unique_ptr<hadron::frontend::StateClient> state;
+  if (channels.size() == 1) {
+    state = hadron::frontend::NewGrpcStateClient(channels[0]);
+  } else {
+    std::vector<std::unique_ptr<hadron::frontend::StateClient>> clients;
+    for (const auto& c : channels) clients.push_back(hadron::frontend::NewGrpcStateClient(c));
+    state = hadron::frontend::NewShardedStateClient(std::move(clients));
+  }
   asio::io_context io;
   hadron::frontend::ServerOptions options;
   options.listen = absl::GetFlag(FLAGS_listen);
@@ -125,7 +137,14 @@ int main(int argc, char** argv) {
   options.session.limits = hadron::frontend::ConnectionLimits::Create(limits);
   // Sessions that select the same mailbox share one base snapshot (issue 3).
   options.session.snapshots = std::make_shared<hadron::frontend::SnapshotCache>();
-  auto watcher = hadron::frontend::NewGrpcMailboxWatcher(channel, io);
+  std::unique_ptr<hadron::frontend::MailboxWatcher> watcher;
+  if (channels.size() == 1) {
+    watcher = hadron::frontend::NewGrpcMailboxWatcher(channels[0], io);
+  } else {
+    std::vector<std::unique_ptr<hadron::frontend::MailboxWatcher>> watchers;
+    for (const auto& c : channels) watchers.push_back(hadron::frontend::NewGrpcMailboxWatcher(c, io));
+    watcher = hadron::frontend::NewShardedMailboxWatcher(std::move(watchers));
+  }
   hadron::frontend::Server server(io, *state, watcher.get(), options);
   if (auto st = server.Start(); !st.ok()) {
     std::cerr << "hadron-frontend: " << st.message() << "\n";

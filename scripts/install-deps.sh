@@ -16,6 +16,7 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev  # libFuzzer + sanitizers for tests/fuzz/run.sh (--config=fuzz)
   python3-matplotlib  # PNG plots of the benchmark suite (tests/bench/run.sh)
   docker.io docker-compose mmdebstrap  # images + compose stage (deploy/test-images.sh)
+  haproxy  # TCP load balancer of the local multi-node cluster (scripts/cluster.sh, issue 7)
 )
 
 missing=()

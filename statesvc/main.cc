@@ -34,6 +34,10 @@ ABSL_FLAG(int64_t, expunged_retention_seconds, 3600,
           "how long an expunged message stays fetchable for sessions not yet told of the expunge");
 ABSL_FLAG(int64_t, changelog_keep, 100000,
           "change-log entries (modseqs) kept per mailbox; older ones are trimmed (0: keep all)");
+// Sharding (issue 7): this statesvc's place in the ordered shard list; with both set it refuses
+// to create an account that the ring places on another shard. Unset: accept every account.
+ABSL_FLAG(int, shard_index, 0, "this statesvc's index in the ordered shard list (with --shards)");
+ABSL_FLAG(int, shards, 0, "number of shards in the list; 0 = do not check account placement");
 ABSL_FLAG(int64_t, changelog_keep_seconds, 3600,
           "change-log entries younger than this are kept even beyond --changelog_keep");
 // Backups (deploy slice): Mail.Checkpoint / hadronctl backup write RocksDB checkpoints only here.
@@ -117,6 +121,14 @@ int main(int argc, char** argv) {
                    "{} mailboxes", r->expunged_removed, r->changes_trimmed, r->mailboxes_trimmed);
     }
   };
+  if (absl::GetFlag(FLAGS_shards) < 0 || absl::GetFlag(FLAGS_shards) > 256 ||
+      absl::GetFlag(FLAGS_shard_index) < 0 ||
+      (absl::GetFlag(FLAGS_shards) > 0 &&
+       absl::GetFlag(FLAGS_shard_index) >= absl::GetFlag(FLAGS_shards))) {
+    return Fail("--shard_index must be in [0, --shards) and --shards in [0, 256]");
+  }
+  options.shard_index = static_cast<size_t>(absl::GetFlag(FLAGS_shard_index));
+  options.shard_count = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
   auto store = hadron::store::Store::Open(data_dir, options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
   hadron::GrpcTlsConfig tls;

@@ -7,6 +7,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/shard/ring.h"
 #include "common/status.h"
 #include "rocksdb/db.h"
 #include "rocksdb/options.h"
@@ -247,8 +248,20 @@ absl::StatusOr<AccountRecord> Store::LoadAccountByName(std::string_view lower_na
   return DecodeAccount(*rec);
 }
 
+absl::Status Store::CheckShardOwner(std::string_view lower_name) const {
+  if (options_.shard_count <= 1) return absl::OkStatus();
+  size_t owner = shard::OwnerOf(lower_name, options_.shard_count);
+  if (owner == options_.shard_index) return absl::OkStatus();
+  return absl::FailedPreconditionError(
+      absl::StrCat("account ", absl::string_view(lower_name.data(), lower_name.size()),
+                   " belongs to shard ", owner, " of ",
+                   options_.shard_count, ", not to this one (shard ", options_.shard_index,
+                   "): check the client's shard list"));
+}
+
 absl::StatusOr<uint64_t> Store::CreateAccount(std::string_view name, std::string_view password) {
   ASSIGN_OR_RETURN(std::string lower, CanonicalAccountName(name));
+  RETURN_IF_ERROR(CheckShardOwner(lower));
   if (password.empty()) return absl::InvalidArgumentError("empty password");
   ASSIGN_OR_RETURN(PasswordHash hash, HashPassword(password, options_.scrypt));
   ASSIGN_OR_RETURN(auto ids, AllocateMailboxIds(std::size(kDefaultMailboxes)));
@@ -301,6 +314,7 @@ absl::Status Store::DeleteAccount(std::string_view name) {
 
 absl::Status Store::SetPassword(std::string_view name, std::string_view password) {
   ASSIGN_OR_RETURN(std::string lower, CanonicalAccountName(name));
+  RETURN_IF_ERROR(CheckShardOwner(lower));
   if (password.empty()) return absl::InvalidArgumentError("empty password");
   ASSIGN_OR_RETURN(PasswordHash hash, HashPassword(password, options_.scrypt));
   absl::MutexLock lock(&accounts_mu_);

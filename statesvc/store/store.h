@@ -62,6 +62,10 @@ struct StoreOptions {
   std::function<void(const absl::StatusOr<SweepStats>&)> on_sweep;
   // Checkpoint() writes only inside this directory; empty: checkpoints are refused.
   std::string backup_dir;
+  // Sharding (issue 7): this store is shard `shard_index` of `shard_count` (0: not sharded).
+  // CreateAccount (and an import) refuse a name the ring places on another shard.
+  size_t shard_index = 0;
+  size_t shard_count = 0;
 };
 
 // Result of Store::Checkpoint.
@@ -160,6 +164,8 @@ class Store {
   absl::StatusOr<CheckpointInfo> Checkpoint(std::string_view dir);
 
  private:
+  // FAILED_PRECONDITION when the shard ring places `lower_name` on another shard (issue 7).
+  absl::Status CheckShardOwner(std::string_view lower_name) const;
   // UNAVAILABLE when writing `incoming` bytes would leave less than min_free_bytes free.
   absl::Status CheckFreeSpace(size_t incoming) const;
   struct NewBlob {

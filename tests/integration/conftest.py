@@ -567,9 +567,180 @@ def _multi_watch(request):
 @pytest.fixture
 def shared_account(two_frontends):
     """A fresh account on the two-frontend cluster; .raw(fe=0|1, select=...) opens sessions."""
-    name = "m%d_%s" % (next(_counter), uuid.uuid4().hex[:8])
+    n = next(_counter)
+    name = "m%d_%s" % (n, uuid.uuid4().hex[:8])
+    if hasattr(two_frontends, "shard_of"):  # sharded: alternate the shards, tests cover both
+        while two_frontends.shard_of(name) != n % len(two_frontends.shard_addrs):
+            name = "m%d_%s" % (n, uuid.uuid4().hex[:8])
     password = "pass" if REFERENCE else "pw-" + uuid.uuid4().hex[:10]
     two_frontends.add_account(name, password)
     acc = Account(two_frontends, name, password)
     yield acc
     acc.close()
+
+
+# ---- sharding (issue 7): scripts/cluster.sh on free ports ------------------------------------
+
+class ScriptProc(Proc):
+    """A process started by scripts/cluster.sh: its pid file and log, for crash and sanitizer
+    checks (the script owns the process; stop() is the script's)."""
+
+    def __init__(self, name, home):
+        self.name = name
+        self.log_path = os.path.join(home, "logs", name + ".log")
+        self._scanned = 0
+        with open(os.path.join(home, "run", name + ".pid")) as f:
+            self.pid = int(f.read().strip())
+
+    def alive(self):
+        try:
+            os.kill(self.pid, 0)
+        except OSError:
+            return False
+        try:  # a zombie (our grandchild, not yet reaped by init) is dead too
+            with open("/proc/%d/stat" % self.pid) as f:
+                return f.read().split(") ")[-1][:1] != "Z"
+        except OSError:
+            return False
+
+
+class ShardCluster:
+    """scripts/cluster.sh on free loopback ports: `shards` statesvc shards, `frontends`
+    frontends and haproxy in front of them. imap_port/imaps_port are haproxy's; imap_ports lists
+    haproxy twice, so the two-frontend consistency scenarios run through it unchanged."""
+
+    reference = False
+
+    def __init__(self, workdir, shards=2, frontends=3):
+        self.workdir = workdir
+        self.host = "127.0.0.1"
+        self.shard_addrs = ["127.0.0.1:%d" % free_port() for _ in range(shards)]
+        self.fe_addrs = ["127.0.0.1:%d" % free_port() for _ in range(frontends)]
+        self.fe_tls_addrs = ["127.0.0.1:%d" % free_port() for _ in range(frontends)]
+        self.imap_port = free_port()
+        self.imaps_port = free_port()
+        self.imap_ports = [self.imap_port, self.imap_port]
+        self.names = (["haproxy"] + ["frontend%d" % i for i in range(frontends)] +
+                      ["statesvc%d" % i for i in range(shards)])
+        self._procs = []
+        self.bin_dir = os.environ.get("HADRON_BIN_DIR")
+        if not self.bin_dir:  # the script wants one folder holding the three binaries
+            self.bin_dir = os.path.join(workdir, "bin")
+            os.makedirs(self.bin_dir, exist_ok=True)
+            for name in BINARIES:
+                os.symlink(binary(name), os.path.join(self.bin_dir,
+                                                      os.path.basename(BINARIES[name])))
+        else:
+            for name in BINARIES:
+                binary(name)  # fails clearly if missing
+
+    @property
+    def state_addr(self):
+        return ",".join(self.shard_addrs)
+
+    def env(self):
+        e = dict(os.environ)
+        e.update({
+            "HADRON_CLUSTER_HOME": self.workdir,
+            "HADRON_BIN_DIR": self.bin_dir,
+            "HADRON_CLUSTER_IMAP": "127.0.0.1:%d" % self.imap_port,
+            "HADRON_CLUSTER_IMAPS": "127.0.0.1:%d" % self.imaps_port,
+            "HADRON_CLUSTER_STATESVC": self.state_addr,
+            "HADRON_CLUSTER_FRONTENDS": ",".join(self.fe_addrs),
+            "HADRON_CLUSTER_FRONTENDS_TLS": ",".join(self.fe_tls_addrs),
+            "HADRON_CLUSTER_DEMO": "0",
+        })
+        return e
+
+    def script(self, command, timeout=180):
+        out = subprocess.run(["bash", os.path.join(REPO, "scripts", "cluster.sh"), command],
+                             env=self.env(), capture_output=True, text=True, timeout=timeout)
+        if out.returncode != 0 and command != "status":
+            raise RuntimeError("cluster.sh %s failed (%d):\n%s\n%s" %
+                               (command, out.returncode, out.stdout, out.stderr))
+        return out
+
+    def start(self):
+        self.script("start")
+        self._procs = [ScriptProc(n, self.workdir) for n in self.names]
+        deadline = time.monotonic() + 15
+        while True:  # ready means a greeting through haproxy
+            try:
+                imapwire.Raw(self.host, self.imap_port).close()
+                break
+            except Exception:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+        return self
+
+    def stop(self):
+        self.script("stop", timeout=120)
+
+    def procs(self):
+        return list(self._procs)
+
+    def restart_dead(self):
+        """Reports dead processes (cluster.sh restarts only everything at once)."""
+        return [(p.name, "?", p.log_tail()) for p in self._procs if not p.alive()]
+
+    def ctl(self, *args, input=None, timeout=30, check=True):
+        out = subprocess.run([binary("hadronctl"), "--statesvc=" + self.state_addr] + list(args),
+                             input=input, capture_output=True, timeout=timeout)
+        if check and out.returncode != 0:
+            raise RuntimeError("hadronctl %s failed (%d): %s" %
+                               (" ".join(args), out.returncode, out.stderr.decode(errors="replace")))
+        return out
+
+    def shard_of(self, name):
+        return int(self.ctl("shard", "owner", name).stdout.decode().split("\t")[1])
+
+    def add_account(self, name, password):
+        self.ctl("account", "add", name, "--password", password)
+
+    def imap(self, user=None, password=None):
+        c = imaplib.IMAP4(self.host, self.imap_port, timeout=15)
+        if user is not None:
+            c.login(user, password)
+        return c
+
+    def raw(self, user=None, password=None, fe=0, **kw):
+        r = imapwire.Raw(self.host, self.imap_ports[fe], **kw)
+        if user is not None:
+            r.login(user, password)
+        return r
+
+
+def start_shard_cluster(prefix="hadron-it-shard-", **kw):
+    workdir = tempfile.mkdtemp(prefix=prefix)
+    c = ShardCluster(workdir, **kw)
+    try:
+        c.start()
+    except BaseException:
+        try:
+            c.stop()
+        finally:
+            print("cluster.sh start failed; logs in", workdir)
+        raise
+    return c, workdir
+
+
+def stop_shard_cluster(c, workdir):
+    """Stops the cluster; returns sanitizer reports ('' if none). Keeps the folder if any."""
+    c.stop()
+    san = sanitizer_failure(c.procs())
+    if not san:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return san
+
+
+@pytest.fixture(scope="module")
+def shard_cluster():
+    """2 statesvc shards, 3 frontends and haproxy (scripts/cluster.sh), shared by a module."""
+    if REFERENCE == "dovecot":
+        pytest.skip("Hadron-only cluster")
+    c, workdir = start_shard_cluster()
+    yield c
+    san = stop_shard_cluster(c, workdir)
+    if san:
+        pytest.fail("at shutdown: " + san, pytrace=False)

@@ -13,5 +13,6 @@ int CmdFlags(const std::vector<std::string>& args);
 int CmdExpunge(const std::vector<std::string>& args);
 int CmdQuota(const std::vector<std::string>& args);
 int CmdBackup(const std::vector<std::string>& args);
+int CmdShard(const std::vector<std::string>& args);  // sharding (issue 7)
 
 }  // namespace hadronctl

@@ -8,6 +8,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_split.h"
 #include "common/grpc_tls.h"
+#include "common/shard/ring.h"
 
 namespace hadronctl {
 namespace {
@@ -49,15 +50,29 @@ mv::Mail::Stub* StubFor(const std::string& target) {
 
 }  // namespace
 
+// Sharding (issue 7): --statesvc is the ordered shard list; common/shard/ring.h places accounts.
+const hadron::shard::ShardRing& Ring() {
+  static const auto* ring = new hadron::shard::ShardRing([] {
+    auto r = hadron::shard::ShardRing::Parse(absl::GetFlag(FLAGS_statesvc));
+    return r.ok() ? *r : hadron::shard::ShardRing({absl::GetFlag(FLAGS_statesvc)});
+  }());
+  return *ring;
+}
+
 absl::Status InitChannels() {
-  auto credentials = hadron::GrpcChannelCredentials(TlsFromFlags(), absl::GetFlag(FLAGS_statesvc));
-  if (!credentials.ok()) return credentials.status();
+  auto ring = hadron::shard::ShardRing::Parse(absl::GetFlag(FLAGS_statesvc));
+  if (!ring.ok()) return absl::InvalidArgumentError("--statesvc: " + std::string(ring.status().message()));
+  for (const auto& address : ring->addresses()) {
+    auto credentials = hadron::GrpcChannelCredentials(TlsFromFlags(), address);
+    if (!credentials.ok()) return credentials.status();
+  }
   return absl::OkStatus();
 }
 
+const hadron::shard::ShardRing& ShardList() { return Ring(); }
+
 mv::Mail::Stub* MailFor(const std::string& account) {
-  (void)account;  // one state service for now; sharding routes by account here
-  return StubFor(absl::GetFlag(FLAGS_statesvc));
+  return StubFor(Ring().AddressOf(account));
 }
 
 std::unique_ptr<grpc::ClientContext> CallContext(bool with_deadline) {

@@ -10,6 +10,7 @@
 
 #include "absl/flags/declare.h"
 #include "absl/status/status.h"
+#include "common/shard/ring.h"
 #include "grpcpp/grpcpp.h"
 #include "hadron/mail/v1/mail.grpc.pb.h"
 
@@ -37,7 +38,11 @@ using CommandFn = int (*)(const std::vector<std::string>& args);
 // Checks the transport flags (TLS, plaintext policy) before any command runs.
 absl::Status InitChannels();
 
-// The Mail stub serving `account`. Stubs and channels are made once and cached.
+// The ordered shard list of --statesvc (sharding, issue 7).
+const hadron::shard::ShardRing& ShardList();
+
+// The Mail stub serving `account`: the shard that owns it. Stubs and channels are made once and
+// cached.
 mv::Mail::Stub* MailFor(const std::string& account);
 
 // A client context with the --timeout_seconds deadline (nullopt deadline: no deadline, for

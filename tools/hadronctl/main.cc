@@ -11,7 +11,8 @@
 #include "tools/hadronctl/ctl.h"
 
 // Connection and call flags.
-ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051", "HOST:PORT of the state service");
+ABSL_FLAG(std::string, statesvc, "127.0.0.1:50051",
+          "HOST:PORT of the state service, or the ordered shard list HOST:PORT,HOST:PORT,...");
 ABSL_FLAG(std::string, tls_ca, "", "PEM CA of the statesvc: talk to it over TLS");
 ABSL_FLAG(std::string, tls_cert, "", "PEM client certificate (mTLS)");
 ABSL_FLAG(std::string, tls_key, "", "PEM key of --tls_cert");
@@ -40,10 +41,11 @@ const Command kCommands[] = {
     {"expunge", CmdExpunge, "  expunge NAME UID[,UID...] [--mailbox M]\n"},
     {"quota", CmdQuota, "  quota get NAME\n  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)\n"},
     {"backup", CmdBackup, "  backup [--dir=DIR]   (RocksDB checkpoint inside the statesvc's --backup_dir)\n"},
+    {"shard", CmdShard, "  shard owner NAME...   (each account's shard index and address)\n"},
 };
 
 std::string UsageText() {
-  std::string text = "usage: hadronctl [--statesvc=HOST:PORT] COMMAND\n";
+  std::string text = "usage: hadronctl [--statesvc=HOST:PORT[,HOST:PORT...]] COMMAND\n";
   for (const Command& c : kCommands) text += c.usage;
   if (!text.empty() && text.back() == '\n') text.pop_back();
   return text;
