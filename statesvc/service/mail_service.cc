@@ -68,6 +68,7 @@ grpc::Status MailService::ListMailboxes(grpc::ServerContext*, const ListMailboxe
     out->set_uid_next(m.uid_next);
     out->set_special_use(m.special_use);
     out->set_size(m.size);
+    out->set_subscribed(m.subscribed);
   }
   return grpc::Status::OK;
 }

@@ -1,6 +1,7 @@
 // End-to-end tests: the real gRPC server on 127.0.0.1 port 0, called through a real channel.
 #include <cstdlib>
 #include <filesystem>
+#include <map>
 
 #include "gmock/gmock.h"
 #include "grpcpp/grpcpp.h"
@@ -339,6 +340,217 @@ TEST_F(ServiceTest, QuotaOverBothApis) {
   mv::GetQuotaRequest nobody;
   nobody.set_account("nobody");
   EXPECT_EQ(mail_->GetQuota(Ctx().get(), nobody, &q).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+
+// --- Public API slice (issue 7). ---
+
+mv::ImportMessage ImportMsg(const std::string& account, const std::string& mailbox,
+                            const std::string& body, std::vector<std::string> flags,
+                            int64_t date, bool create = false) {
+  mv::ImportMessage m;
+  m.set_account(account);
+  m.set_mailbox(mailbox);
+  m.set_message(body);
+  for (auto& f : flags) m.add_flags(f);
+  m.set_internal_date(date);
+  m.set_create_mailbox(create);
+  return m;
+}
+
+TEST_F(ServiceTest, MailApiImportStreamAndFetchMessages) {
+  CreateAccount("imp");
+  mv::ImportResponse resp;
+  auto ctx = Ctx();
+  auto writer = mail_->Import(ctx.get(), &resp);
+  ASSERT_TRUE(writer->Write(ImportMsg("imp", "INBOX", kMessage, {"\\Seen", "$Label1"}, 1000000000)));
+  ASSERT_TRUE(writer->Write(ImportMsg("", "Lists/Dev", "Subject: 2\r\n\r\nx\r\n", {"\\Flagged"},
+                                      1100000000, /*create=*/true)));
+  ASSERT_TRUE(writer->Write(ImportMsg("", "INBOX", "Subject: 3\r\n\r\ny\r\n", {"\\Bogus"}, 0)));
+  ASSERT_TRUE(writer->Write(ImportMsg("", "Nope", "Subject: 4\r\n\r\nz\r\n", {}, 0)));
+  ASSERT_TRUE(writer->WritesDone());
+  grpc::Status st = writer->Finish();
+  ASSERT_TRUE(st.ok()) << st.error_message();
+  ASSERT_EQ(resp.results_size(), 4);
+  EXPECT_EQ(resp.imported(), 2u);
+  EXPECT_EQ(resp.failed(), 2u);
+  EXPECT_EQ(resp.results(0).uid(), 1u);
+  EXPECT_EQ(resp.results(1).uid(), 1u);
+  EXPECT_EQ(resp.results(2).uid(), 0u);
+  EXPECT_THAT(resp.results(2).error(), ::testing::HasSubstr("Bogus"));
+  EXPECT_EQ(resp.results(3).uid(), 0u);
+  EXPECT_FALSE(resp.results(3).error().empty());
+
+  mv::FetchMessagesRequest fr;
+  fr.set_account("imp");
+  fr.set_mailbox("Lists/Dev");
+  fr.set_want_content(true);
+  auto fctx = Ctx();
+  auto reader = mail_->FetchMessages(fctx.get(), fr);
+  std::vector<mv::StoredMessage> got;
+  mv::StoredMessage m;
+  while (reader->Read(&m)) got.push_back(m);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].content(), "Subject: 2\r\n\r\nx\r\n");
+  EXPECT_EQ(got[0].internal_date(), 1100000000);
+  EXPECT_THAT(std::vector<std::string>(got[0].flags().begin(), got[0].flags().end()),
+              ElementsAre("\\Flagged"));
+
+  fr.set_mailbox("INBOX");
+  auto fctx2 = Ctx();
+  reader = mail_->FetchMessages(fctx2.get(), fr);
+  got.clear();
+  while (reader->Read(&m)) got.push_back(m);
+  ASSERT_TRUE(reader->Finish().ok());
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].internal_date(), 1000000000);
+  EXPECT_THAT(std::vector<std::string>(got[0].flags().begin(), got[0].flags().end()),
+              ElementsAre("\\Seen", "$Label1"));
+
+  // An unknown account ends the stream with NOT_FOUND.
+  mv::ImportResponse bad;
+  auto bctx = Ctx();
+  auto w2 = mail_->Import(bctx.get(), &bad);
+  w2->Write(ImportMsg("nobody", "INBOX", kMessage, {}, 0));
+  w2->WritesDone();
+  EXPECT_EQ(w2->Finish().error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_F(ServiceTest, MailApiMailboxManagement) {
+  CreateAccount("mbx");
+  mv::CreateMailboxRequest c;
+  c.set_account("mbx");
+  c.set_name("A/B");
+  mv::Empty e;
+  ASSERT_TRUE(mail_->CreateMailbox(Ctx().get(), c, &e).ok());
+  mv::RenameMailboxRequest r;
+  r.set_account("mbx");
+  r.set_from("A");
+  r.set_to("C");
+  ASSERT_TRUE(mail_->RenameMailbox(Ctx().get(), r, &e).ok());
+  mv::SetSubscribedRequest sub;
+  sub.set_account("mbx");
+  sub.set_name("C/B");
+  sub.set_subscribed(true);
+  ASSERT_TRUE(mail_->SetSubscribed(Ctx().get(), sub, &e).ok());
+  mv::DeleteMailboxRequest d;
+  d.set_account("mbx");
+  d.set_name("INBOX");
+  EXPECT_EQ(mail_->DeleteMailbox(Ctx().get(), d, &e).error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  mv::ListMailboxesRequest l;
+  l.set_account("mbx");
+  mv::ListMailboxesResponse lr;
+  ASSERT_TRUE(mail_->ListMailboxes(Ctx().get(), l, &lr).ok());
+  std::map<std::string, bool> names;
+  for (const auto& m : lr.mailboxes()) names[m.name()] = m.subscribed();
+  EXPECT_TRUE(names.count("C/B") && names["C/B"]);
+  EXPECT_FALSE(names.count("A/B"));
+  d.set_name("C/B");
+  EXPECT_TRUE(mail_->DeleteMailbox(Ctx().get(), d, &e).ok());
+  d.set_account("nobody");
+  EXPECT_EQ(mail_->DeleteMailbox(Ctx().get(), d, &e).error_code(), grpc::StatusCode::NOT_FOUND);
+}
+
+// Reads the next change that is not kind `skip` within 10 s.
+bool NextChange(grpc::ClientReader<mv::AccountChange>* reader, mv::AccountChange* out) {
+  return reader->Read(out);
+}
+
+TEST_F(ServiceTest, MailApiWatchAccountStreamsChangesAndResumes) {
+  CreateAccount("w");
+  mv::WatchAccountRequest wr;
+  wr.set_account("w");
+  auto wctx = std::make_unique<grpc::ClientContext>();
+  wctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto reader = mail_->WatchAccount(wctx.get(), wr);
+  mv::AccountChange c;
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::SNAPSHOT);
+  EXPECT_FALSE(c.cursor().empty());
+
+  mv::DeliverRequest d;
+  d.set_account("w");
+  d.set_message(kMessage);
+  d.add_flags("$Hot");
+  mv::DeliverResponse dr;
+  ASSERT_TRUE(mail_->Deliver(Ctx().get(), d, &dr).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::MESSAGES_ADDED);
+  EXPECT_EQ(c.mailbox(), "INBOX");
+  ASSERT_EQ(c.messages_size(), 1);
+  EXPECT_EQ(c.messages(0).uid(), dr.uid());
+  EXPECT_THAT(std::vector<std::string>(c.messages(0).flags().begin(), c.messages(0).flags().end()),
+              ElementsAre("$Hot"));
+  const std::string after_add = c.cursor();
+
+  mv::SetFlagsRequest f;
+  f.set_account("w");
+  f.add_uids(dr.uid());
+  f.set_op(mv::SetFlagsRequest::ADD);
+  f.add_flags("\\Seen");
+  mv::SetFlagsResponse fr;
+  ASSERT_TRUE(mail_->SetFlags(Ctx().get(), f, &fr).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::FLAGS_CHANGED);
+  ASSERT_EQ(c.messages_size(), 1);
+  EXPECT_THAT(std::vector<std::string>(c.messages(0).flags().begin(), c.messages(0).flags().end()),
+              ElementsAre("\\Seen", "$Hot"));
+
+  mv::CreateMailboxRequest cm;
+  cm.set_account("w");
+  cm.set_name("Projects");
+  mv::Empty e;
+  ASSERT_TRUE(mail_->CreateMailbox(Ctx().get(), cm, &e).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::MAILBOX_CREATED);
+  EXPECT_EQ(c.mailbox(), "Projects");
+  mv::RenameMailboxRequest rn;
+  rn.set_account("w");
+  rn.set_from("Projects");
+  rn.set_to("Work");
+  ASSERT_TRUE(mail_->RenameMailbox(Ctx().get(), rn, &e).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::MAILBOX_RENAMED);
+  EXPECT_EQ(c.old_name(), "Projects");
+  EXPECT_EQ(c.mailbox(), "Work");
+  mv::DeleteMailboxRequest dm;
+  dm.set_account("w");
+  dm.set_name("Work");
+  ASSERT_TRUE(mail_->DeleteMailbox(Ctx().get(), dm, &e).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::MAILBOX_DELETED);
+  EXPECT_EQ(c.mailbox(), "Work");
+
+  mv::ExpungeRequest x;
+  x.set_account("w");
+  x.add_uids(dr.uid());
+  mv::ExpungeResponse xr;
+  ASSERT_TRUE(mail_->Expunge(Ctx().get(), x, &xr).ok());
+  ASSERT_TRUE(NextChange(reader.get(), &c));
+  EXPECT_EQ(c.kind(), mv::AccountChange::MESSAGES_EXPUNGED);
+  EXPECT_THAT(std::vector<uint32_t>(c.uids().begin(), c.uids().end()), ElementsAre(dr.uid()));
+  wctx->TryCancel();
+  reader->Finish();
+
+  // Resuming from after the delivery replays the rest, in order.
+  wr.set_cursor(after_add);
+  auto rctx = std::make_unique<grpc::ClientContext>();
+  rctx->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
+  auto resumed = mail_->WatchAccount(rctx.get(), wr);
+  std::vector<mv::AccountChange::Kind> kinds;
+  while (kinds.size() < 2 && NextChange(resumed.get(), &c)) kinds.push_back(c.kind());
+  // The Projects mailbox came and went between two looks: only the message changes remain.
+  EXPECT_THAT(kinds, ElementsAre(mv::AccountChange::FLAGS_CHANGED,
+                                 mv::AccountChange::MESSAGES_EXPUNGED));
+  rctx->TryCancel();
+  resumed->Finish();
+
+  wr.set_cursor("garbage");
+  auto gctx = Ctx();
+  auto bad = mail_->WatchAccount(gctx.get(), wr);
+  EXPECT_FALSE(bad->Read(&c));
+  EXPECT_EQ(bad->Finish().error_code(), grpc::StatusCode::INVALID_ARGUMENT);
 }
 
 }  // namespace
