@@ -14,5 +14,8 @@ int CmdExpunge(const std::vector<std::string>& args);
 int CmdQuota(const std::vector<std::string>& args);
 int CmdBackup(const std::vector<std::string>& args);
 int CmdShard(const std::vector<std::string>& args);  // sharding (issue 7)
+int CmdImport(const std::vector<std::string>& args);
+int CmdExport(const std::vector<std::string>& args);
+int CmdWatch(const std::vector<std::string>& args);
 
 }  // namespace hadronctl

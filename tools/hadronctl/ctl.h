@@ -23,6 +23,8 @@ ABSL_DECLARE_FLAG(std::string, tls_cert);
 ABSL_DECLARE_FLAG(std::string, tls_key);
 ABSL_DECLARE_FLAG(bool, allow_plaintext);
 ABSL_DECLARE_FLAG(int, timeout_seconds);
+ABSL_DECLARE_FLAG(std::string, cursor);
+ABSL_DECLARE_FLAG(int, max_changes);
 
 namespace hadronctl {
 

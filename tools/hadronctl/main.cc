@@ -21,7 +21,11 @@ ABSL_FLAG(bool, allow_plaintext, false,
 ABSL_FLAG(int, timeout_seconds, 10, "deadline of each call");
 // Command flags.
 ABSL_FLAG(std::string, password, "", "password for account add / account passwd");
-ABSL_FLAG(std::string, mailbox, "INBOX", "mailbox for deliver, flags, expunge");
+ABSL_FLAG(std::string, mailbox, "",
+          "mailbox for deliver, flags, expunge (default INBOX), import, export (default: all)");
+// Public API slice: watch.
+ABSL_FLAG(std::string, cursor, "", "watch: resume after this cursor (from a previous change)");
+ABSL_FLAG(int, max_changes, 0, "watch: exit after this many changes (0: run until interrupted)");
 
 namespace hadronctl {
 namespace {
@@ -35,10 +39,13 @@ struct Command {
 // One line per command group.
 const Command kCommands[] = {
     {"account", CmdAccount, "  account add NAME --password P\n  account passwd NAME --password P\n  account del NAME\n"},
-    {"mailbox", CmdMailbox, "  mailbox list NAME\n  mailbox create NAME MAILBOX\n"},
+    {"mailbox", CmdMailbox, "  mailbox list NAME\n  mailbox create|delete|subscribe|unsubscribe NAME MAILBOX\n  mailbox rename NAME FROM TO\n"},
     {"deliver", CmdDeliver, "  deliver NAME [--mailbox M] < message.eml\n"},
     {"flags", CmdFlags, "  flags add|remove|set NAME UID[,UID...] [FLAG...] [--mailbox M]\n"},
     {"expunge", CmdExpunge, "  expunge NAME UID[,UID...] [--mailbox M]\n"},
+    {"import", CmdImport, "  import mbox NAME FILE|DIR|- [--mailbox M]\n  import maildir NAME DIR [--mailbox M]\n"},
+    {"export", CmdExport, "  export mbox NAME FILE|DIR|- [--mailbox M]\n  export maildir NAME DIR [--mailbox M]\n"},
+    {"watch", CmdWatch, "  watch NAME [--cursor C] [--max_changes N]   (JSON lines)\n"},
     {"quota", CmdQuota, "  quota get NAME\n  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)\n"},
     {"backup", CmdBackup, "  backup [--dir=DIR]   (RocksDB checkpoint inside the statesvc's --backup_dir)\n"},
     {"shard", CmdShard, "  shard owner NAME...   (each account's shard index and address)\n"},
