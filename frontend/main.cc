@@ -13,6 +13,7 @@
 #include "asio/io_context.hpp"
 #include "asio/signal_set.hpp"
 #include "common/log.h"
+#include "frontend/lmtp/lmtp_server.h"
 #include "frontend/server/server.h"
 #include "common/shard/ring.h"
 #include "frontend/state_client/sharded.h"
@@ -60,6 +61,10 @@ ABSL_FLAG(bool, trace_protocol, false,
           "passwords and SASL responses redacted)");
 ABSL_FLAG(bool, loopback_is_secure, true,
           "connections from loopback count as secure for plaintext authentication");
+// LMTP delivery (issue 7, frontend/lmtp).
+ABSL_FLAG(std::string, lmtp_listen, "", "LMTP (RFC 2033) listener, HOST:PORT; empty: none");
+ABSL_FLAG(int64_t, lmtp_max_message_bytes, 64 << 20, "largest message LMTP accepts (SIZE)");
+ABSL_FLAG(int, lmtp_max_connections, 64, "concurrent LMTP connections");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -150,10 +155,33 @@ int main(int argc, char** argv) {
     std::cerr << "hadron-frontend: " << st.message() << "\n";
     return 1;
   }
+  // LMTP delivers through the public Mail API of the account's shard, on the shards' channels.
+  std::unique_ptr<hadron::frontend::lmtp::LmtpServer> lmtp;
+  auto lmtp_mail = std::make_shared<std::vector<std::unique_ptr<hadron::mail::v1::Mail::Stub>>>();
+  for (const auto& c : channels) lmtp_mail->push_back(hadron::mail::v1::Mail::NewStub(c));
+  if (!absl::GetFlag(FLAGS_lmtp_listen).empty()) {
+    hadron::frontend::lmtp::LmtpOptions lo;
+    lo.listen = absl::GetFlag(FLAGS_lmtp_listen);
+    lo.max_message_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_lmtp_max_message_bytes));
+    lo.max_connections = static_cast<size_t>(absl::GetFlag(FLAGS_lmtp_max_connections));
+    if (absl::GetFlag(FLAGS_lmtp_max_message_bytes) <= 0 || absl::GetFlag(FLAGS_lmtp_max_connections) <= 0) {
+      std::cerr << "hadron-frontend: LMTP limits must be positive\n";
+      return 2;
+    }
+    lmtp = std::make_unique<hadron::frontend::lmtp::LmtpServer>(
+        lo, [lmtp_mail](const std::string& account) -> hadron::mail::v1::Mail::StubInterface* {
+          return (*lmtp_mail)[hadron::shard::OwnerOf(account, lmtp_mail->size())].get();
+        });
+    if (auto st = lmtp->Start(); !st.ok()) {
+      std::cerr << "hadron-frontend: " << st.message() << "\n";
+      return 1;
+    }
+  }
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code&, int) {
     spdlog::info("shutting down");
     server.StopAccepting();
+    if (lmtp) lmtp->Stop();
     io.stop();
   });
   // SIGHUP: reload the TLS certificate and key (issue 6); a bad file keeps the old ones.
