@@ -51,7 +51,7 @@ asio::awaitable<void> CmdCreate(Session& s, const imap::Command& cmd) {
     // OLDNAME.
     std::string given(std::get<imap::MailboxArgs>(cmd.args).mailbox);
     while (absl::EndsWith(given, "/")) given.pop_back();
-    if (given != name) co_await s.Send(OldNameList(name, given));
+    if (given != name) co_await s.Send(OldNameList(s, name, given));
   }
   // OBJECTID (RFC 8474 4.1): the new mailbox's MAILBOXID in the tagged OK.
   const std::string text = absl::StrCat("[MAILBOXID (", MailboxObjectId(res->mailbox_id(), res->uid_validity()),

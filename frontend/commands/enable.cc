@@ -23,6 +23,7 @@ constexpr Enableable kEnableable[] = {
     {"QRESYNC", &EnabledExtensions::qresync},
     {"UIDONLY", &EnabledExtensions::uidonly},
     {"IMAP4rev2", &EnabledExtensions::imap4rev2},
+    {"UTF8=ACCEPT", &EnabledExtensions::utf8_accept},
 };
 
 // Whether `name` is a token of the capability list (only what is advertised can be enabled).

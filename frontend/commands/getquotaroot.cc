@@ -26,7 +26,7 @@ asio::awaitable<void> CmdGetQuotaRoot(Session& s, const imap::Command& cmd) {
     co_return;
   }
   std::string quota = QuotaResponse(*res);
-  std::string out = absl::StrCat("* QUOTAROOT ", imap::Quote(a.mailbox));
+  std::string out = absl::StrCat("* QUOTAROOT ", imap::Quote(MailboxToWire(s, a.mailbox)));
   if (!quota.empty()) absl::StrAppend(&out, " \"", kQuotaRoot, "\"");
   absl::StrAppend(&out, "\r\n", quota);
   co_await s.Send(out);

@@ -188,7 +188,7 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
       }
       if (!e.special_use.empty()) attrs.push_back(e.special_use);
       absl::StrAppend(&out, "* LSUB (", absl::StrJoin(attrs, " "), ") \"/\" ",
-                      imap::Quote(name), "\r\n");
+                      imap::Quote(MailboxToWire(s, name)), "\r\n");
       continue;
     }
     bool selected = meets_selection(e);
@@ -203,8 +203,8 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
       if (sel_special) info.push_back("\"SPECIAL-USE\"");
       extra = absl::StrCat(" (\"CHILDINFO\" (", absl::StrJoin(info, " "), "))");
     }
-    absl::StrAppend(&out, "* LIST (", absl::StrJoin(attrs, " "), ") \"/\" ", imap::Quote(name),
-                    extra, "\r\n");
+    absl::StrAppend(&out, "* LIST (", absl::StrJoin(attrs, " "), ") \"/\" ",
+                    imap::Quote(MailboxToWire(s, name)), extra, "\r\n");
     if (!a.status_items.empty() && e.exists && selected) {
       // RFC 5819: the STATUS follows its LIST response; none for names that cannot be selected,
       // nor for those listed only for their children (RFC 5819 5, example A02).
@@ -219,7 +219,7 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
         fresh = std::move(*got);
         info = &fresh;
       }
-      absl::StrAppend(&out, "* STATUS ", imap::Quote(name), " (",
+      absl::StrAppend(&out, "* STATUS ", imap::Quote(MailboxToWire(s, name)), " (",
                       FormatStatusItems(*info, a.status_items), ")\r\n");
     }
   }

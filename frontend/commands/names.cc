@@ -26,9 +26,9 @@ struct Names {
 
 }  // namespace
 
-std::string OldNameList(std::string_view name, std::string_view old) {
-  return absl::StrCat("* LIST () \"/\" ", imap::Quote(name), " (\"OLDNAME\" (", imap::Quote(old),
-                      "))\r\n");
+std::string OldNameList(const Session& s, std::string_view name, std::string_view old) {
+  return absl::StrCat("* LIST () \"/\" ", imap::Quote(MailboxToWire(s, name)),
+                      " (\"OLDNAME\" (", imap::Quote(MailboxToWire(s, old)), "))\r\n");
 }
 
 asio::awaitable<bool> RejectInvalidMailboxNames(Session& s, const imap::Command& cmd) {

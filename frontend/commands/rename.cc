@@ -32,7 +32,7 @@ asio::awaitable<void> CmdRename(Session& s, const imap::Command& cmd) {
     // RFC 9051 6.3.6, 6.3.9.7: a new name we normalized is announced with OLDNAME.
     std::string given(a.to);
     while (absl::EndsWith(given, "/")) given.pop_back();
-    if (given != to) co_await s.Send(OldNameList(to, given));
+    if (given != to) co_await s.Send(OldNameList(s, to, given));
   }
   co_await Complete(s, cmd, "Rename completed.");
 }

@@ -145,7 +145,7 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
   }
   if (on.imap4rev2) {
     // RFC 9051 6.3.2: the LIST response with the mailbox's name and delimiter.
-    absl::StrAppend(&out, "* LIST () \"/\" ", imap::Quote(v->name()), "\r\n");
+    absl::StrAppend(&out, "* LIST () \"/\" ", imap::Quote(MailboxToWire(s, v->name())), "\r\n");
   }
   if (a.qresync && a.qresync->uid_validity == v->uid_validity()) {
     std::string answer = co_await QresyncAnswer(s, *v, *a.qresync, uid_next);

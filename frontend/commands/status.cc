@@ -110,7 +110,7 @@ asio::awaitable<void> CmdStatus(Session& s, const imap::Command& cmd) {
     }
     deleted_storage = *kib;
   }
-  co_await s.Send(absl::StrCat("* STATUS ", imap::Quote(res->name()), " (",
+  co_await s.Send(absl::StrCat("* STATUS ", imap::Quote(MailboxToWire(s, res->name())), " (",
                                FormatStatusItems(*res, a.items, deleted_storage), ")\r\n"));
   co_await Complete(s, cmd, "Status completed.");
 }

@@ -120,6 +120,19 @@ asio::awaitable<void> DispatchCommand(Session& s, const imap::Command& cmd) {
     co_return;
   }
   if (MailboxView* v = s.view()) v->TakeReportedChanges();  // counted per command
+  if (Utf8Names(s)) {
+    // UTF8=ACCEPT / IMAP4rev2: names arrive in UTF-8 and are stored in modified UTF-7 (so the
+    // converted names are valid modified UTF-7 by construction).
+    imap::Command converted = cmd;
+    absl::Status st = MailboxesFromWire(s, converted);
+    if (!st.ok()) {
+      std::string text(st.message());
+      co_await s.Tagged(cmd, "BAD", text);
+      co_return;
+    }
+    co_await spec->handler(s, converted);
+    co_return;
+  }
   if (co_await RejectInvalidMailboxNames(s, cmd)) co_return;
   co_await spec->handler(s, cmd);
 }

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "common/imap/seqset.h"
 #include "absl/strings/str_join.h"
+#include "common/imap/utf7.h"
 #include "frontend/commands/commands.h"
 #include "frontend/session/session.h"
 
@@ -164,6 +165,51 @@ pb::Change ExpungeChange(uint64_t modseq, const google::protobuf::RepeatedField<
   c.set_modseq(modseq);
   *c.mutable_expunged() = uids;
   return c;
+}
+
+bool Utf8Names(const Session& s) { return s.enabled().utf8_accept || s.enabled().imap4rev2; }
+
+std::string MailboxToWire(const Session& s, std::string_view stored) {
+  if (!Utf8Names(s)) return std::string(stored);
+  auto utf8 = imap::Mutf7ToUtf8(stored);
+  return utf8.ok() ? *std::move(utf8) : std::string(stored);
+}
+
+absl::Status MailboxesFromWire(const Session& s, imap::Command& cmd) {
+  if (!Utf8Names(s)) return absl::OkStatus();
+  absl::Status status;
+  auto convert = [&status](std::string& name) {
+    auto m = imap::Utf8ToMutf7(name);
+    if (m.ok()) {
+      name = *std::move(m);
+    } else if (status.ok()) {
+      status = m.status();
+    }
+  };
+  if (auto* a = std::get_if<imap::MailboxArgs>(&cmd.args)) convert(a->mailbox);
+  if (auto* a = std::get_if<imap::RenameArgs>(&cmd.args)) {
+    convert(a->from);
+    convert(a->to);
+  }
+  if (auto* a = std::get_if<imap::StatusArgs>(&cmd.args)) convert(a->mailbox);
+  if (auto* a = std::get_if<imap::AppendArgs>(&cmd.args)) convert(a->mailbox);
+  if (auto* a = std::get_if<imap::CopyArgs>(&cmd.args)) convert(a->mailbox);
+  if (auto* a = std::get_if<imap::ListArgs>(&cmd.args)) {
+    convert(a->reference);
+    convert(a->pattern);
+    for (std::string& p : a->patterns) convert(p);
+  }
+  if (!s.enabled().utf8_accept) return status;  // IMAP4rev2 alone keeps SEARCH CHARSET
+  if (auto* a = std::get_if<imap::SearchArgs>(&cmd.args); a && a->charset) {
+    return absl::InvalidArgumentError("SEARCH CHARSET is not allowed after ENABLE UTF8=ACCEPT");
+  }
+  if (auto* a = std::get_if<imap::SortArgs>(&cmd.args); a && a->charset != "UTF-8") {
+    return absl::InvalidArgumentError("Only CHARSET UTF-8 is allowed after ENABLE UTF8=ACCEPT");
+  }
+  if (auto* a = std::get_if<imap::ThreadArgs>(&cmd.args); a && a->charset != "UTF-8") {
+    return absl::InvalidArgumentError("Only CHARSET UTF-8 is allowed after ENABLE UTF8=ACCEPT");
+  }
+  return status;
 }
 
 std::string CanonicalMailbox(absl::string_view name) {

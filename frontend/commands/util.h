@@ -71,7 +71,7 @@ std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std
 
 // An unsolicited `* LIST () "/" name ("OLDNAME" (old))` (RFC 9051 6.3.9.7) for IMAP4rev2
 // sessions, after CREATE or RENAME normalized the name the client gave.
-std::string OldNameList(std::string_view name, std::string_view old);
+std::string OldNameList(const Session& s, std::string_view name, std::string_view old);
 
 // Answers NO [CANNOT] and returns true when a mailbox name in `cmd` is not modified UTF-7 and
 // UTF8=ACCEPT is not enabled (names.cc).
@@ -86,5 +86,19 @@ inline constexpr char kQuotaRoot[] = "User quota";
 // "* QUOTA "User quota" (STORAGE u l MESSAGE u l)\r\n" listing the resources that have a limit;
 // empty when none has (RFC 9208's quota-list needs at least one resource).
 std::string QuotaResponse(const pb::QuotaInfo& q);
+
+// Whether this session's mailbox names are UTF-8 on the wire: after ENABLE UTF8=ACCEPT
+// (RFC 6855) or ENABLE IMAP4rev2 (RFC 9051 5.1). Stored names are modified UTF-7 either way.
+bool Utf8Names(const Session& s);
+
+// A stored mailbox name (modified UTF-7) as this session sees it: UTF-8 when Utf8Names(),
+// unchanged otherwise (or when it is not valid modified UTF-7).
+std::string MailboxToWire(const Session& s, std::string_view stored);
+
+// When Utf8Names(): rewrites the mailbox names (and LIST reference and patterns) of `cmd` from
+// UTF-8 to the stored modified UTF-7 form; InvalidArgument (a BAD) for a name that is not UTF-8.
+// With UTF8=ACCEPT also InvalidArgument for SEARCH CHARSET, and SORT/THREAD with a charset
+// other than UTF-8 (RFC 6855 section 3 and erratum 4029). Otherwise it does nothing.
+absl::Status MailboxesFromWire(const Session& s, imap::Command& cmd);
 
 }  // namespace hadron::frontend

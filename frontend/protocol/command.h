@@ -148,12 +148,17 @@ struct StatusArgs {
   std::string mailbox;
   std::vector<std::string> items;  // uppercased, validated: MESSAGES RECENT UIDNEXT ...
 };
-struct AppendArgs {
-  std::string mailbox;
+struct AppendMessage {
   std::vector<std::string> flags;  // system flags in canonical case ("\Seen"), keywords as sent
   std::optional<DateTime> date;
   std::string message;
   bool binary = false;  // sent as literal8 ~{n}
+  bool utf8 = false;    // sent as UTF8 (~{n}) (RFC 6855 section 4)
+};
+// APPEND; several messages with MULTIAPPEND (RFC 3502), all stored or none.
+struct AppendArgs {
+  std::string mailbox;
+  std::vector<AppendMessage> messages;  // at least one
 };
 struct FetchArgs {
   SequenceSet set;

@@ -957,26 +957,41 @@ Status ParseStatus(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// APPEND mailbox 1*(SP [flag-list SP] [date-time SP] append-data) (RFC 3502 MULTIAPPEND), where
+// append-data is a literal, a literal8, or UTF8 "(" literal8 ")" (RFC 6855 section 4).
 Status ParseAppend(Parser& p, Command& cmd) {
   AppendArgs args;
   PARSE_RETURN_IF_ERROR(p.Sp());
   PARSE_ASSIGN_OR_RETURN(args.mailbox, p.Mailbox());
-  PARSE_RETURN_IF_ERROR(p.Sp());
-  if (p.PeekIs('(')) {
-    PARSE_ASSIGN_OR_RETURN(args.flags, p.FlagList());
+  do {
     PARSE_RETURN_IF_ERROR(p.Sp());
-  }
-  if (p.PeekIs('"')) {
-    PARSE_ASSIGN_OR_RETURN(std::string text, p.Quoted());
-    auto dt = ParseDateTime(text);
-    if (!dt.ok()) return Bad("Invalid date-time");
-    args.date = *dt;
-    PARSE_RETURN_IF_ERROR(p.Sp());
-  }
-  if (p.AtEnd()) return Bad("Missing message literal");
-  if (!p.AtLiteral()) return Bad("Expected message literal");
-  PARSE_ASSIGN_OR_RETURN(args.message, p.Literal(&args.binary));
-  if (!p.AtEnd()) return Bad("MULTIAPPEND is not supported");
+    AppendMessage m;
+    if (p.PeekIs('(')) {
+      PARSE_ASSIGN_OR_RETURN(m.flags, p.FlagList());
+      PARSE_RETURN_IF_ERROR(p.Sp());
+    }
+    if (p.PeekIs('"')) {
+      PARSE_ASSIGN_OR_RETURN(std::string text, p.Quoted());
+      auto dt = ParseDateTime(text);
+      if (!dt.ok()) return Bad("Invalid date-time");
+      m.date = *dt;
+      PARSE_RETURN_IF_ERROR(p.Sp());
+    }
+    if (p.AtEnd()) return Bad("Missing message literal");
+    if (p.AtLiteral()) {
+      PARSE_ASSIGN_OR_RETURN(m.message, p.Literal(&m.binary));
+    } else {
+      std::string_view word = p.Span(IsAtomChar);
+      if (!EqualsNoCase(word, "UTF8")) return Bad("Expected message literal");
+      PARSE_RETURN_IF_ERROR(p.Sp());
+      PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected ( after UTF8"));
+      if (!p.PeekIs('~')) return Bad("UTF8 data must be a literal8");
+      PARSE_ASSIGN_OR_RETURN(m.message, p.Literal(&m.binary));
+      PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after UTF8 literal"));
+      m.utf8 = true;
+    }
+    args.messages.push_back(std::move(m));
+  } while (!p.AtEnd());
   cmd.args = std::move(args);
   return absl::OkStatus();
 }

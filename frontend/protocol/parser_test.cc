@@ -158,7 +158,20 @@ const Case kCases[] = {
     {"a APPEND Drafts hello", "BAD Expected message literal"},
     {"a APPEND Drafts", "BAD Missing argument"},
     {"a APPEND Drafts ", "BAD Missing message literal"},
-    {"a APPEND Drafts {2}\r\nhi {2}\r\nho", "BAD MULTIAPPEND is not supported"},
+    // MULTIAPPEND (RFC 3502): each message with its own flags and date.
+    {"a APPEND Drafts {2}\r\nhi {2}\r\nho", "a APPEND mbox=Drafts flags= msg=hi flags= msg=ho"},
+    {"a APPEND Drafts (\\Seen) {2}\r\nhi \"17-Jul-1996 02:44:25 -0700\" {2+}\r\nho",
+     "a APPEND mbox=Drafts flags=\\Seen msg=hi flags= date=17-Jul-1996 02:44:25 -0700 msg=ho"},
+    {"a APPEND Drafts {2}\r\nhi ", "BAD Missing message literal"},
+    {"a APPEND Drafts {2}\r\nhi x", "BAD Expected message literal"},
+    {"a APPEND Drafts {2}\r\nhi (\\Recent) {2}\r\nho", "BAD Invalid system flag \\Recent"},
+    // UTF8 (RFC 6855 section 4).
+    {"a APPEND Drafts UTF8 (~{2}\r\nhi)", "a APPEND mbox=Drafts flags= msg=hi binary utf8"},
+    {"a APPEND Drafts (\\Seen) utf8 (~{2+}\r\nhi) {2}\r\nho",
+     "a APPEND mbox=Drafts flags=\\Seen msg=hi binary utf8 flags= msg=ho"},
+    {"a APPEND Drafts UTF8 ({2}\r\nhi)", "BAD UTF8 data must be a literal8"},
+    {"a APPEND Drafts UTF8 (~{2}\r\nhi", "BAD Expected ) after UTF8 literal"},
+    {"a APPEND Drafts UTF8 ~{2}\r\nhi", "BAD Expected ( after UTF8"},
     // FETCH.
     {"a FETCH 1:* ALL", "a FETCH set=1:* atts=FLAGS,INTERNALDATE,RFC822.SIZE,ENVELOPE"},
     {"a FETCH 1 fast", "a FETCH set=1 atts=FLAGS,INTERNALDATE,RFC822.SIZE"},

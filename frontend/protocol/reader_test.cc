@@ -76,7 +76,7 @@ TEST(ReaderTest, NeedLiteralRepeatsUntilDecided) {
   r.Feed("lo\r\n");
   ev = r.Next();
   ASSERT_TRUE(std::holds_alternative<CommandReader::Parsed>(ev));
-  EXPECT_EQ(std::get<AppendArgs>(std::get<CommandReader::Parsed>(ev).command.args).message,
+  EXPECT_EQ(std::get<AppendArgs>(std::get<CommandReader::Parsed>(ev).command.args).messages[0].message,
             "hello");
 }
 

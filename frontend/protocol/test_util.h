@@ -106,9 +106,12 @@ inline std::string Describe(const Command& c) {
       absl::StrAppend(&out, " mbox=", a.mailbox, " items=", absl::StrJoin(a.items, ","));
     }
     void operator()(const AppendArgs& a) {
-      absl::StrAppend(&out, " mbox=", a.mailbox, " flags=", absl::StrJoin(a.flags, ","));
-      if (a.date) absl::StrAppend(&out, " date=", FormatDateTime(*a.date));
-      absl::StrAppend(&out, " msg=", a.message, a.binary ? " binary" : "");
+      absl::StrAppend(&out, " mbox=", a.mailbox);
+      for (const AppendMessage& m : a.messages) {
+        absl::StrAppend(&out, " flags=", absl::StrJoin(m.flags, ","));
+        if (m.date) absl::StrAppend(&out, " date=", FormatDateTime(*m.date));
+        absl::StrAppend(&out, " msg=", m.message, m.binary ? " binary" : "", m.utf8 ? " utf8" : "");
+      }
     }
     void operator()(const FetchArgs& a) {
       absl::StrAppend(&out, " set=", FormatSequenceSet(a.set), " atts=");

@@ -173,6 +173,7 @@ std::string Session::Capabilities() const {
       "QUOTA=RES-STORAGE",
       "QUOTA=RES-MESSAGE",
       "OBJECTID",
+      "MULTIAPPEND",
   };
   std::string caps;
   for (const char* c : kAlways) absl::StrAppend(&caps, caps.empty() ? "" : " ", c);
@@ -190,6 +191,7 @@ std::string Session::Capabilities() const {
     }
   } else {
     absl::StrAppend(&caps, " UNAUTHENTICATE");
+    absl::StrAppend(&caps, " UTF8=ACCEPT");
     absl::StrAppend(&caps, " COMPRESS=DEFLATE");  // still listed once active, as Dovecot
   }
   absl::StrAppend(&caps, " APPENDLIMIT=", config_.max_literal);

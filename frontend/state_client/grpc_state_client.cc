@@ -86,6 +86,7 @@ class GrpcStateClient final : public StateClient {
   HADRON_UNARY(SetSubscribed, pb::SetSubscribedRequest, pb::Empty)
   HADRON_UNARY(Select, pb::MailboxRef, pb::SelectResponse)
   HADRON_UNARY(Append, pb::AppendRequest, pb::AppendResponse)
+  HADRON_UNARY(AppendBatch, pb::AppendBatchRequest, pb::AppendBatchResponse)
   HADRON_UNARY(Fetch, pb::FetchRequest, pb::FetchResponse)
   HADRON_UNARY(Store, pb::StoreRequest, pb::StoreResponse)
   HADRON_UNARY(Expunge, pb::ExpungeRequest, pb::ExpungeResponse)

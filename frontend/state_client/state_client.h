@@ -41,6 +41,8 @@ class StateClient {
       const pb::MailboxRef& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::AppendResponse>> Append(
       const pb::AppendRequest& req) = 0;
+  virtual asio::awaitable<absl::StatusOr<pb::AppendBatchResponse>> AppendBatch(
+      const pb::AppendBatchRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::FetchResponse>> Fetch(
       const pb::FetchRequest& req) = 0;
   virtual asio::awaitable<absl::StatusOr<pb::StoreResponse>> Store(

@@ -400,4 +400,22 @@ void StateService::WaitForWatchesDone(absl::Duration timeout) {
                                timeout);
 }
 
+grpc::Status StateService::AppendBatch(grpc::ServerContext*,
+                                       const state::v1::AppendBatchRequest* req,
+                                       state::v1::AppendBatchResponse* resp) {
+  std::vector<store::AppendItem> items;
+  items.reserve(req->messages_size());
+  for (const auto& m : req->messages()) {
+    items.push_back(store::AppendItem{FromProto(m.flags()), m.internal_date(),
+                                      m.internal_date_tz(), m.message()});
+  }
+  auto r = store_->AppendBatch(req->account_id(), req->mailbox(), items);
+  if (!r.ok()) return ToGrpc(r.status());
+  resp->set_mailbox_id(r->mailbox_id);
+  resp->set_uid_validity(r->uid_validity);
+  for (uint32_t uid : r->uids) resp->add_uids(uid);
+  resp->set_modseq(r->modseq);
+  return grpc::Status::OK;
+}
+
 }  // namespace hadron::service

@@ -60,6 +60,8 @@ class StateService final
                           state::v1::GetChangesResponse*) override;
   grpc::Status ClaimRecent(grpc::ServerContext*, const state::v1::ClaimRecentRequest*,
                            state::v1::ClaimRecentResponse*) override;
+  grpc::Status AppendBatch(grpc::ServerContext*, const state::v1::AppendBatchRequest*,
+                           state::v1::AppendBatchResponse*) override;
   grpc::ServerBidiReactor<state::v1::WatchRequest, state::v1::WatchEvent>* Watch(
       grpc::CallbackServerContext* context) override;
   grpc::Status GetQuota(grpc::ServerContext*, const state::v1::GetQuotaRequest*,

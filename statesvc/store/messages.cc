@@ -361,4 +361,73 @@ absl::StatusOr<uint64_t> Store::BlobRefCount(std::string_view raw) {
   return DecodeU64(*v);
 }
 
+absl::StatusOr<AppendBatchResult> Store::AppendBatch(uint64_t account, std::string_view mailbox,
+                                                     absl::Span<const AppendItem> items) {
+  if (items.empty()) return absl::InvalidArgumentError("no messages to append");
+  struct Prepared {
+    std::string content;
+    std::string parsed;
+    std::string sha;
+    int64_t internal_date;
+  };
+  std::vector<Prepared> prepared;
+  prepared.reserve(items.size());
+  const int64_t now = absl::ToUnixSeconds(absl::Now());
+  // Validate and parse everything before taking the lock: one bad item fails the whole batch.
+  for (const AppendItem& item : items) {
+    if (item.internal_date_tz < -kMaxTzMinutes || item.internal_date_tz > kMaxTzMinutes) {
+      return absl::InvalidArgumentError("time zone offset out of range");
+    }
+    if (item.internal_date < 0) return absl::InvalidArgumentError("internal date before 1970");
+    Prepared p;
+    p.content = mime::NormalizeLineEndings(item.raw);
+    mime::MessageStructure structure = mime::ParseMessage(p.content);
+    ParsedRecord parsed{mime::RenderEnvelope(structure), mime::RenderBody(structure),
+                        mime::RenderBodyStructure(structure), mime::SerializeStructure(structure)};
+    p.parsed = EncodeParsed(parsed);
+    p.sha = Sha256(p.content);
+    p.internal_date = item.internal_date == 0 ? now : item.internal_date;
+    prepared.push_back(std::move(p));
+  }
+
+  absl::MutexLock lock(AccountMutex(account));
+  uint64_t mailbox_id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord mb, LoadMailboxByName(account, mailbox, &mailbox_id));
+  if (static_cast<uint64_t>(mb.info.uid_next) + items.size() >= UINT32_MAX) {
+    return absl::ResourceExhaustedError("mailbox UID space exhausted");
+  }
+  const uint64_t modseq = mb.info.highest_modseq + 1;
+  AppendBatchResult result;
+  result.mailbox_id = mailbox_id;
+  result.uid_validity = mb.info.uid_validity;
+  result.modseq = modseq;
+  rocksdb::WriteBatch batch;
+  BlobDeltas blobs;
+  Change change{modseq, Change::kAppend, {}, {}};
+  for (size_t i = 0; i < items.size(); ++i) {
+    Prepared& p = prepared[i];
+    MessageRecord rec;
+    rec.blob = p.sha;
+    ASSIGN_OR_RETURN(rec.flags, CanonicalFlags(items[i].flags, mb, true));
+    rec.modseq = modseq;
+    rec.internal_date = p.internal_date;
+    rec.internal_date_tz = items[i].internal_date_tz;
+    rec.size = p.content.size();
+    const uint32_t uid = mb.info.uid_next++;
+    CountMessage(mb.info, rec, +1);
+    batch.Put(cf(kMessages), keys::MessageKey(account, mailbox_id, uid), EncodeMessage(rec));
+    change.messages.push_back(MessageMeta{uid, rec.flags, modseq});
+    result.uids.push_back(uid);
+    blobs.delta[p.sha] += 1;
+    if (!blobs.fresh.contains(p.sha)) {
+      blobs.fresh[p.sha] = NewBlob{std::move(p.content), std::move(p.parsed)};
+    }
+  }
+  mb.info.highest_modseq = modseq;
+  batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox_id), EncodeMailbox(mb));
+  PutChange(batch, cf(kChanges), account, mailbox_id, change, NowMicros());
+  RETURN_IF_ERROR(Commit(account, batch, blobs, {Pending{mailbox_id, false, change}}));
+  return result;
+}
+
 }  // namespace hadron::store

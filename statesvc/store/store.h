@@ -119,6 +119,9 @@ class Store {
   absl::StatusOr<AppendResult> Append(uint64_t account, std::string_view mailbox, const Flags& flags,
                                       int64_t internal_date, int32_t internal_date_tz,
                                       std::string_view raw);
+  // MULTIAPPEND: every item into `mailbox` in one WriteBatch at one modseq, or none of them.
+  absl::StatusOr<AppendBatchResult> AppendBatch(uint64_t account, std::string_view mailbox,
+                                                absl::Span<const AppendItem> items);
   absl::StatusOr<std::vector<FetchedMessage>> Fetch(uint64_t account, uint64_t mailbox,
                                                     absl::Span<const uint32_t> uids,
                                                     bool want_structure, bool want_content);

@@ -195,4 +195,18 @@ class ChangeListener {
   virtual void OnMailboxGone(uint64_t account, uint64_t mailbox) = 0;
 };
 
+// One message of Store::AppendBatch (MULTIAPPEND).
+struct AppendItem {
+  Flags flags;
+  int64_t internal_date = 0;  // 0 = now
+  int32_t internal_date_tz = 0;
+  std::string_view raw;
+};
+struct AppendBatchResult {
+  uint64_t mailbox_id = 0;
+  uint32_t uid_validity = 0;
+  std::vector<uint32_t> uids;  // one per item, in order
+  uint64_t modseq = 0;
+};
+
 }  // namespace hadron::store

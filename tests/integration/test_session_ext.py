@@ -431,3 +431,273 @@ def test_literal_minus_big_nonsync_is_toobig(literal_minus):
         r.ok("NOOP")
     finally:
         r.close()
+
+
+# ---- MULTIAPPEND (RFC 3502) ---------------------------------------------------------------------
+
+def multiappend(r, mailbox, parts, sync=False, tail=b""):
+    """Sends APPEND mailbox with several (prefix, literal) parts; returns the tagged line.
+    Non-synchronizing literals unless sync (then waits for each '+')."""
+    tag = r.next_tag()
+    head = tag.encode() + b" APPEND " + mailbox.encode()
+    for i, (prefix, lit) in enumerate(parts):
+        head += b" " + prefix + (b" " if prefix else b"")
+        if sync:
+            r.send(head + b"{%d}\r\n" % len(lit))
+            cont = r.read_response()
+            if not cont.startswith(b"+"):
+                return cont if cont.startswith(tag.encode()) else r.collect(tag)[1]
+            head = lit
+        else:
+            head += b"{%d+}\r\n" % len(lit) + lit
+    r.send(head + tail + b"\r\n")
+    return r.collect(tag)[1]
+
+
+def uids_of(r, mailbox):
+    r.ok("EXAMINE " + mailbox)
+    untagged, _ = r.ok("UID SEARCH ALL")
+    r.ok("CLOSE")
+    return [int(x) for x in untagged[0].split()[2:]]
+
+
+def test_multiappend_rfc3502_example(cluster, account):
+    # RFC 3502 section 6's example, as a sequence of synchronizing literals.
+    r = cluster.raw(account.name, account.password)
+    try:
+        m1 = (b"Date: Mon, 7 Feb 1994 21:52:25 -0800 (PST)\r\nFrom: Fred Foobar "
+              b"<foobar@Blurdybloop.example.COM>\r\nSubject: afternoon meeting\r\nTo: "
+              b"mooch@owatagu.siam.edu\r\nMessage-Id: <B27397-0100000@Blurdybloop.example.COM>\r\n"
+              b"MIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\n"
+              b"Hello Joe, do you think we can meet at 3:30 tomorrow?\r\n")
+        m2 = (b"Date: Mon, 7 Feb 1994 22:43:04 -0800 (PST)\r\nFrom: Joe Mooch "
+              b"<mooch@OWaTaGu.siam.EDU>\r\nSubject: Re: afternoon meeting\r\nTo: "
+              b"foobar@blurdybloop.example.com\r\nMessage-Id: <a0434793874930@OWaTaGu.siam.EDU>\r\n"
+              b"MIME-Version: 1.0\r\nContent-Type: TEXT/PLAIN; CHARSET=US-ASCII\r\n\r\n"
+              b"3:30 is fine with me.\r\n")
+        r.ok("CREATE saved-messages")
+        tagged = multiappend(r, "saved-messages",
+                             [(b"(\\Seen)", m1), (b"(\\Seen)", m2)], sync=True)
+        assert b" OK " in tagged, tagged
+        m = re_appenduid(tagged)
+        assert m is not None, tagged
+        uidvalidity, uidset = m
+        assert uidset == "1:2", tagged
+        assert uids_of(r, "saved-messages") == [1, 2]
+        untagged, _ = r.ok("SELECT saved-messages")
+        untagged, _ = r.ok("UID FETCH 1:2 (FLAGS BODY.PEEK[])")
+        joined = b"\r\n".join(untagged)
+        assert m1 in joined and m2 in joined
+        assert joined.count(b"\\Seen") == 2
+        untagged, _ = r.ok("STATUS saved-messages (UIDVALIDITY)")
+        assert b"UIDVALIDITY %d" % uidvalidity in untagged[0], untagged
+    finally:
+        r.close()
+
+
+def re_appenduid(tagged):
+    import re
+    m = re.search(rb"\[APPENDUID (\d+) ([0-9:,]+)\]", tagged)
+    return (int(m.group(1)), m.group(2).decode()) if m else None
+
+
+def test_multiappend_flags_dates_and_selected_mailbox_exists(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        r.ok("SELECT INBOX")
+        parts = [(b"(\\Flagged) \"01-Feb-2020 10:00:00 +0100\"", message(1)),
+                 (b"", message(2)),
+                 (b"(\\Draft $Work)", message(3))]
+        tag = r.next_tag()
+        data = tag.encode() + b" APPEND INBOX"
+        for prefix, lit in parts:
+            data += b" " + prefix + (b" " if prefix else b"") + b"{%d+}\r\n" % len(lit) + lit
+        r.send(data + b"\r\n")
+        untagged, tagged = r.collect(tag)
+        assert b" OK [APPENDUID " in tagged and b" 1:3]" in tagged, tagged
+        assert b"* 3 EXISTS" in untagged, untagged  # into the selected mailbox: announced
+        untagged, _ = r.ok("UID FETCH 1:3 (FLAGS INTERNALDATE)")
+        text = b"\n".join(untagged)
+        assert b"01-Feb-2020 10:00:00 +0100" in text, text
+        assert b"\\Flagged" in untagged[0] and b"\\Draft" in untagged[2] and b"$Work" in untagged[2]
+    finally:
+        r.close()
+
+
+def test_multiappend_one_bad_message_none_appended(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        before = uids_of(r, "INBOX")
+        # An empty second message: NO, and the first is not stored either.
+        tagged = multiappend(r, "INBOX", [(b"", message(1)), (b"", b""), (b"", message(3))])
+        assert b" NO " in tagged, tagged
+        # An invalid flag in the third: BAD.
+        tagged = multiappend(r, "INBOX", [(b"", message(1)), (b"", message(2)),
+                                          (b"(\\Bogus)", message(3))])
+        assert b" BAD " in tagged, tagged
+        # An invalid date in the second: BAD.
+        tagged = multiappend(r, "INBOX", [(b"", message(1)),
+                                          (b"\"31-Feb-2020 99:00:00 +0000\"", message(2))])
+        assert b" BAD " in tagged, tagged
+        # Garbage after the last message.
+        tagged = multiappend(r, "INBOX", [(b"", message(1)), (b"", message(2))], tail=b" junk")
+        assert b" BAD " in tagged, tagged
+        r.ok("NOOP")
+        assert uids_of(r, "INBOX") == before, "a failed MULTIAPPEND stored something"
+        # Into a mailbox that does not exist: TRYCREATE, nothing anywhere.
+        tagged = multiappend(r, "NoSuchBox", [(b"", message(1)), (b"", message(2))])
+        assert b"NO [TRYCREATE]" in tagged, tagged
+        assert uids_of(r, "INBOX") == before
+    finally:
+        r.close()
+
+
+def test_multiappend_appendlimit_per_message(cluster, account):
+    requires_hadron(cluster)
+    r = cluster.raw(account.name, account.password)
+    try:
+        limit = [c for c in capability(r) if c.startswith("APPENDLIMIT=")]
+        assert limit, "APPENDLIMIT advertised"
+        n = int(limit[0].split("=")[1])
+        before = uids_of(r, "INBOX")
+        # The second literal is one byte over the per-message limit: refused before its '+',
+        # so nothing is stored.
+        tag = r.next_tag()
+        r.send(tag.encode() + b" APPEND INBOX {%d}\r\n" % len(message(1)))
+        assert r.read_line().startswith(b"+")
+        r.send(message(1) + b" {%d}\r\n" % (n + 1))
+        untagged, tagged = r.collect(tag)
+        assert tagged.startswith(tag.encode() + b" NO [TOOBIG]"), tagged
+        r.ok("NOOP")
+        assert uids_of(r, "INBOX") == before
+    finally:
+        r.close()
+
+
+def test_multiappend_imaplib_single_still_works(cluster, account):
+    c = account.imap()
+    typ, data = c.append("INBOX", "(\\Seen)", None, message(9))
+    assert typ == "OK" and b"APPENDUID" in data[0], data
+
+
+def test_multiappend_same_message_twice_shares_blob(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        tagged = multiappend(r, "INBOX", [(b"", message(7)), (b"", message(7))])
+        assert b" OK " in tagged, tagged
+        r.ok("SELECT INBOX")
+        untagged, _ = r.ok("UID FETCH 1:* (BODY.PEEK[])")
+        assert len([u for u in untagged if message(7) in u]) == 2, untagged
+        r.ok("UID STORE 1 +FLAGS.SILENT (\\Deleted)")
+        r.ok("EXPUNGE")
+        untagged, _ = r.ok("UID FETCH 1:* (BODY.PEEK[])")
+        assert len([u for u in untagged if message(7) in u]) == 1, untagged
+    finally:
+        r.close()
+
+
+# ---- UTF8=ACCEPT (RFC 6855) ---------------------------------------------------------------------
+
+UTF8_NAME = "Entw\u00fcrfe/\u53f0\u5317"                 # "Entwürfe/台北"
+MUTF7_NAME = "Entw&APw-rfe/&U,BTFw-"
+
+
+def name_of_list_line(line):
+    """The mailbox name at the end of a LIST/LSUB/STATUS-free line (quoted or literal)."""
+    if line.endswith(b'"'):
+        return line[line.rindex(b' "', 0, len(line) - 1) + 2:-1].decode()
+    m = line.rsplit(b"}\r\n", 1)
+    return m[1].decode()
+
+
+def test_enable_utf8_accept(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        assert "UTF8=ACCEPT" in capability(r)
+        untagged, _ = r.ok("ENABLE UTF8=ACCEPT")
+        assert untagged == [b"* ENABLED UTF8=ACCEPT"], untagged
+        untagged, _ = r.ok("ENABLE FOO")
+        assert untagged == [b"* ENABLED"], untagged  # nothing newly enabled, unknown ignored
+    finally:
+        r.close()
+
+
+def test_utf8_names_round_trip_with_legacy_client(cluster, account):
+    u = cluster.raw(account.name, account.password)
+    legacy = cluster.raw(account.name, account.password)
+    try:
+        u.ok("ENABLE UTF8=ACCEPT")
+        name = UTF8_NAME.encode()
+        # CREATE with a quoted UTF-8 name.
+        u.ok(b'CREATE "' + name + b'"')
+        # The legacy (IMAP4rev1) client sees the modified UTF-7 form...
+        untagged, _ = legacy.ok('LIST "" "Entw*"')
+        names = [name_of_list_line(x) for x in untagged]
+        assert MUTF7_NAME in names and "Entw&APw-rfe" in names, untagged
+        # ...and the UTF-8 client the UTF-8 form (quoted or literal).
+        untagged, _ = u.ok('LIST "" "Entw*"')
+        names = [name_of_list_line(x) for x in untagged]
+        assert UTF8_NAME in names and "Entw\u00fcrfe" in names, untagged
+        # LIST pattern in UTF-8.
+        untagged, _ = u.ok(b'LIST "" "Entw\xc3\xbcrfe/%"')
+        assert [name_of_list_line(x) for x in untagged] == [UTF8_NAME], untagged
+        # APPEND with a UTF8 data item; SELECT, STATUS by the UTF-8 name.
+        msg = ("Subject: gr\u00fc\u00dfe\r\nFrom: j\u00f6rg@example.org\r\n\r\n"
+               "h\u00e9llo\r\n").encode()
+        tag = u.next_tag()
+        u.send(tag.encode() + b' APPEND "' + name + b'" UTF8 (~{%d+}\r\n' % len(msg) + msg +
+               b")\r\n")
+        _, tagged = u.collect(tag)
+        assert b" OK " in tagged, tagged
+        untagged, _ = u.ok(b'STATUS "' + name + b'" (MESSAGES)')
+        assert untagged[0].endswith(b"(MESSAGES 1)"), untagged
+        assert name in untagged[0], untagged
+        untagged, _ = legacy.ok('STATUS "%s" (MESSAGES)' % MUTF7_NAME)
+        assert untagged[0] == b'* STATUS "%s" (MESSAGES 1)' % MUTF7_NAME.encode(), untagged
+        u.ok(b'SELECT "' + name + b'"')
+        untagged, _ = u.ok("UID FETCH 1 BODY.PEEK[]")
+        assert msg in untagged[0], untagged
+        # COPY to a UTF-8 name; RENAME to another; DELETE.
+        u.ok(b'CREATE "\xc3\x84rchiv"')
+        u.ok(b'UID COPY 1 "\xc3\x84rchiv"')
+        untagged, _ = legacy.ok('STATUS "&AMQ-rchiv" (MESSAGES)')
+        assert untagged[0].endswith(b"(MESSAGES 1)"), untagged
+        u.ok(b'RENAME "\xc3\x84rchiv" "\xc3\x84rchiv-2024 & more"')
+        untagged, _ = legacy.ok('LIST "" "&AMQ-rchiv*"')
+        assert [name_of_list_line(x) for x in untagged] == ["&AMQ-rchiv-2024 &- more"], untagged
+        u.ok(b'DELETE "\xc3\x84rchiv-2024 & more"')
+        untagged, _ = legacy.ok('LIST "" "&AMQ-rchiv*"')
+        assert untagged == [], untagged
+    finally:
+        u.close()
+        legacy.close()
+
+
+def test_utf8_accept_refuses_search_charset_and_bad_utf8(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        r.ok("ENABLE UTF8=ACCEPT")
+        r.ok("SELECT INBOX")
+        _, tagged = r.cmd("SEARCH CHARSET UTF-8 SUBJECT x")
+        assert b" BAD " in tagged, tagged  # RFC 6855 section 3
+        r.ok(b"SEARCH SUBJECT \"gr\xc3\xbc\xc3\x9fe\"")
+        _, tagged = r.cmd("SORT (DATE) US-ASCII ALL")
+        assert b" BAD " in tagged, tagged  # erratum 4029
+        r.ok("SORT (DATE) UTF-8 ALL")
+        _, tagged = r.cmd(b'CREATE "bad\xff\xfe"')
+        assert b" BAD " in tagged, tagged
+    finally:
+        r.close()
+
+
+def test_utf8_data_item_needs_enable(cluster, account):
+    r = cluster.raw(account.name, account.password)
+    try:
+        msg = message(1)
+        tag = r.next_tag()
+        r.send(tag.encode() + b" APPEND INBOX UTF8 (~{%d+}\r\n" % len(msg) + msg + b")\r\n")
+        _, tagged = r.collect(tag)
+        assert b" BAD " in tagged, tagged
+        assert uids_of(r, "INBOX") == []
+    finally:
+        r.close()
