@@ -985,7 +985,7 @@ Status ParseAppend(Parser& p, Command& cmd) {
       if (!EqualsNoCase(word, "UTF8")) return Bad("Expected message literal");
       PARSE_RETURN_IF_ERROR(p.Sp());
       PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected ( after UTF8"));
-      if (!p.PeekIs('~')) return Bad("UTF8 data must be a literal8");
+      if (!p.PeekIs('~') || !p.AtLiteral()) return Bad("UTF8 data must be a literal8");
       PARSE_ASSIGN_OR_RETURN(m.message, p.Literal(&m.binary));
       PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after UTF8 literal"));
       m.utf8 = true;

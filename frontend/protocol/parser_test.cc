@@ -170,7 +170,10 @@ const Case kCases[] = {
     {"a APPEND Drafts (\\Seen) utf8 (~{2+}\r\nhi) {2}\r\nho",
      "a APPEND mbox=Drafts flags=\\Seen msg=hi binary utf8 flags= msg=ho"},
     {"a APPEND Drafts UTF8 ({2}\r\nhi)", "BAD UTF8 data must be a literal8"},
-    {"a APPEND Drafts UTF8 (~{2}\r\nhi", "BAD Expected ) after UTF8 literal"},
+    {"a APPEND Drafts UTF8 (~{2}\r\nhi", "BAD Missing argument"},
+    {"a APPEND Drafts UTF8 (~{2}\r\nhi x", "BAD Expected ) after UTF8 literal"},
+    {"a APPEND Drafts UTF8 (~", "BAD UTF8 data must be a literal8"},
+    {"a APPEND Drafts UTF8 (~x", "BAD UTF8 data must be a literal8"},
     {"a APPEND Drafts UTF8 ~{2}\r\nhi", "BAD Expected ( after UTF8"},
     // FETCH.
     {"a FETCH 1:* ALL", "a FETCH set=1:* atts=FLAGS,INTERNALDATE,RFC822.SIZE,ENVELOPE"},
