@@ -396,6 +396,14 @@ absl::StatusOr<AppendBatchResult> Store::AppendBatch(uint64_t account, std::stri
   if (static_cast<uint64_t>(mb.info.uid_next) + items.size() >= UINT32_MAX) {
     return absl::ResourceExhaustedError("mailbox UID space exhausted");
   }
+  // QUOTA (RFC 9208) for the batch as a whole: over the limit, nothing is stored (RFC 3502 is
+  // all or none).
+  ASSIGN_OR_RETURN(Quota quota, LoadQuotaLocked(account));
+  uint64_t add_bytes = 0;
+  for (const Prepared& p : prepared) add_bytes += p.content.size();
+  RETURN_IF_ERROR(CheckQuota(quota, add_bytes, prepared.size()));
+  const int64_t save_date = absl::ToUnixSeconds(absl::Now());
+  absl::flat_hash_map<std::string, uint64_t> thread_index;  // entries put into `batch` so far
   const uint64_t modseq = mb.info.highest_modseq + 1;
   AppendBatchResult result;
   result.mailbox_id = mailbox_id;
@@ -407,14 +415,19 @@ absl::StatusOr<AppendBatchResult> Store::AppendBatch(uint64_t account, std::stri
   for (size_t i = 0; i < items.size(); ++i) {
     Prepared& p = prepared[i];
     MessageRecord rec;
+    ASSIGN_OR_RETURN(rec.thread,
+                     AssignThreadLocked(account, p.content, p.sha, batch, &thread_index));
     rec.blob = p.sha;
     ASSIGN_OR_RETURN(rec.flags, CanonicalFlags(items[i].flags, mb, true));
     rec.modseq = modseq;
+    rec.save_date = save_date;
     rec.internal_date = p.internal_date;
     rec.internal_date_tz = items[i].internal_date_tz;
     rec.size = p.content.size();
     const uint32_t uid = mb.info.uid_next++;
     CountMessage(mb.info, rec, +1);
+    quota.usage.storage += rec.size;
+    quota.usage.messages += 1;
     batch.Put(cf(kMessages), keys::MessageKey(account, mailbox_id, uid), EncodeMessage(rec));
     change.messages.push_back(MessageMeta{uid, rec.flags, modseq});
     result.uids.push_back(uid);
@@ -424,6 +437,7 @@ absl::StatusOr<AppendBatchResult> Store::AppendBatch(uint64_t account, std::stri
     }
   }
   mb.info.highest_modseq = modseq;
+  PutQuotaUsage(account, quota.usage, batch);
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox_id), EncodeMailbox(mb));
   PutChange(batch, cf(kChanges), account, mailbox_id, change, NowMicros());
   RETURN_IF_ERROR(Commit(account, batch, blobs, {Pending{mailbox_id, false, change}}));

@@ -74,7 +74,8 @@ std::vector<std::string> ParseMessageIds(std::string_view value) {
 
 absl::StatusOr<uint64_t> Store::AssignThreadLocked(uint64_t account, std::string_view content,
                                                    std::string_view blob_sha,
-                                                   rocksdb::WriteBatch& batch) {
+                                                   rocksdb::WriteBatch& batch,
+                                                   absl::flat_hash_map<std::string, uint64_t>* pending) {
   // The ids this message refers to (References first: it starts at the thread's root), then
   // its own Message-ID: a reply stored earlier than its parent pulls the parent into its thread.
   std::vector<std::string> ids;
@@ -94,6 +95,12 @@ absl::StatusOr<uint64_t> Store::AssignThreadLocked(uint64_t account, std::string
   std::vector<std::string> unindexed;
   for (const auto& id : ids) {
     std::string key = keys::ThreadIndexKey(account, Sha256Of(id));
+    if (pending != nullptr) {
+      if (auto it = pending->find(key); it != pending->end()) {
+        if (thread == 0) thread = it->second;
+        continue;
+      }
+    }
     ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMeta), key, nullptr));
     if (!v) {
       unindexed.push_back(std::move(key));
@@ -105,7 +112,10 @@ absl::StatusOr<uint64_t> Store::AssignThreadLocked(uint64_t account, std::string
   }
   if (thread == 0) thread = NewThreadNumber(blob_sha);
   // Ids already indexed keep their thread (threads are never merged afterwards).
-  for (const auto& key : unindexed) batch.Put(cf(kMeta), key, EncodeU64(thread));
+  for (const auto& key : unindexed) {
+    batch.Put(cf(kMeta), key, EncodeU64(thread));
+    if (pending != nullptr) (*pending)[key] = thread;
+  }
   return thread;
 }
 

@@ -207,9 +207,11 @@ class Store {
   void PutQuotaUsage(uint64_t account, const QuotaUsage& usage, rocksdb::WriteBatch& batch);
   // OBJECTID (objectid.cc), account mutex held: the thread of a new message from its
   // References / In-Reply-To / Message-ID and the account's thread index, whose new entries go
-  // into `batch`.
-  absl::StatusOr<uint64_t> AssignThreadLocked(uint64_t account, std::string_view content,
-                                              std::string_view blob_sha, rocksdb::WriteBatch& batch);
+  // into `batch`. `pending`, when given, holds index entries already put into `batch` (earlier
+  // messages of one MULTIAPPEND, not yet readable from the database) and gains the new ones.
+  absl::StatusOr<uint64_t> AssignThreadLocked(
+      uint64_t account, std::string_view content, std::string_view blob_sha,
+      rocksdb::WriteBatch& batch, absl::flat_hash_map<std::string, uint64_t>* pending = nullptr);
 
   absl::Mutex* AccountMutex(uint64_t account);
   absl::Status InitCounters();

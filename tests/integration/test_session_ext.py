@@ -596,6 +596,91 @@ def test_multiappend_same_message_twice_shares_blob(cluster, account):
         r.close()
 
 
+def quota_set(cluster, account, *limits):
+    cluster.ctl("quota", "set", account.name, *limits)
+
+
+def quota_used(cluster, account):
+    out = cluster.ctl("quota", "get", account.name).stdout.decode()
+    q = dict(kv.split("=") for kv in out.split())
+    return int(q["messages_used"]), int(q["storage_used_bytes"])
+
+
+def test_multiappend_over_message_quota_stores_nothing(cluster, account):
+    # QUOTA (RFC 9208) x MULTIAPPEND (RFC 3502, atomic): a batch that would cross the limit
+    # fails as a whole with NO [OVERQUOTA]; a batch that fits exactly is stored.
+    requires_hadron(cluster)
+    r = cluster.raw(account.name, account.password)
+    try:
+        tagged = multiappend(r, "INBOX", [(b"", message(1))])
+        assert b" OK " in tagged, tagged
+        quota_set(cluster, account, "MESSAGE=3")
+        tagged = multiappend(r, "INBOX", [(b"", message(2)), (b"", message(3)),
+                                          (b"", message(4))])
+        assert tagged.split()[1] == b"NO" and b"[OVERQUOTA]" in tagged, tagged
+        assert uids_of(r, "INBOX") == [1]
+        assert quota_used(cluster, account)[0] == 1
+        # The UIDs the failed batch would have taken are not used up either.
+        tagged = multiappend(r, "INBOX", [(b"", message(2)), (b"", message(3))])
+        assert b" OK " in tagged and re_appenduid(tagged)[1] == "2:3", tagged
+        assert uids_of(r, "INBOX") == [1, 2, 3]
+        assert quota_used(cluster, account)[0] == 3
+        tagged = multiappend(r, "Archive", [(b"", message(5)), (b"", message(6))])
+        assert b"[OVERQUOTA]" in tagged, tagged
+        assert uids_of(r, "Archive") == []
+    finally:
+        r.close()
+
+
+def test_multiappend_over_storage_quota_boundary(cluster, account):
+    requires_hadron(cluster)
+    r = cluster.raw(account.name, account.password)
+    try:
+        quota_set(cluster, account, "STORAGE=2")  # 2048 octets
+        head = b"From: a@example.org\r\nSubject: fill\r\n\r\n"
+        half = head + b"y" * (1024 - len(head))
+        over = head + b"y" * (1025 - len(head))
+        # 1024 + 1025 > 2048: refused, nothing stored, usage unchanged.
+        tagged = multiappend(r, "INBOX", [(b"", half), (b"", over)])
+        assert b"[OVERQUOTA]" in tagged, tagged
+        assert uids_of(r, "INBOX") == []
+        assert quota_used(cluster, account) == (0, 0)
+        # 1024 + 1024 = 2048: exactly the limit, stored.
+        tagged = multiappend(r, "INBOX", [(b"", half), (b"", half)])
+        assert b" OK " in tagged, tagged
+        assert quota_used(cluster, account) == (2, 2048)
+        untagged, _ = r.ok("GETQUOTAROOT INBOX")
+        assert b'* QUOTA "User quota" (STORAGE 2 2)' in untagged, untagged
+    finally:
+        r.close()
+
+
+def test_multiappend_threads_savedate_within_one_batch(cluster, account):
+    # OBJECTID (RFC 8474) x MULTIAPPEND: a reply stored in the same batch as its parent shares
+    # its THREADID; an unrelated message does not; every message has a SAVEDATE (RFC 8514).
+    requires_hadron(cluster)
+    parent = (b"Message-ID: <p1@example.org>\r\nSubject: plan\r\nFrom: a@example.org\r\n"
+              b"\r\nparent\r\n")
+    reply = (b"Message-ID: <r1@example.org>\r\nIn-Reply-To: <p1@example.org>\r\n"
+             b"References: <p1@example.org>\r\nSubject: Re: plan\r\nFrom: b@example.org\r\n"
+             b"\r\nreply\r\n")
+    other = (b"Message-ID: <o1@example.org>\r\nSubject: other\r\nFrom: c@example.org\r\n"
+             b"\r\nother\r\n")
+    r = cluster.raw(account.name, account.password)
+    try:
+        tagged = multiappend(r, "INBOX", [(b"", parent), (b"", reply), (b"", other)])
+        assert b" OK " in tagged, tagged
+        r.ok("SELECT INBOX")
+        untagged, _ = r.ok("UID FETCH 1:3 (THREADID SAVEDATE)")
+        got = {int(d[b"UID"]): d for _, d in imapwire.fetches(untagged)}
+        assert got[1][b"THREADID"] == got[2][b"THREADID"], untagged
+        assert got[3][b"THREADID"] != got[1][b"THREADID"], untagged
+        for d in got.values():
+            assert d[b"SAVEDATE"] not in (None, b"NIL"), untagged
+    finally:
+        r.close()
+
+
 # ---- UTF8=ACCEPT (RFC 6855) ---------------------------------------------------------------------
 
 UTF8_NAME = "Entw\u00fcrfe/\u53f0\u5317"                 # "Entwürfe/台北"
@@ -701,3 +786,27 @@ def test_utf8_data_item_needs_enable(cluster, account):
         assert uids_of(r, "INBOX") == []
     finally:
         r.close()
+
+
+def test_list_status_names_utf8_and_mutf7(cluster, account):
+    # LIST-STATUS (RFC 5819) x UTF8=ACCEPT (RFC 6855): the STATUS after each LIST line names the
+    # mailbox as that LIST line does: UTF-8 once enabled, modified UTF-7 otherwise.
+    u = cluster.raw(account.name, account.password)
+    legacy = cluster.raw(account.name, account.password)
+    try:
+        u.ok("ENABLE UTF8=ACCEPT")
+        name = UTF8_NAME.encode()
+        u.ok(b'CREATE "' + name + b'"')
+        u.ok(b'APPEND "' + name + b'" {%d+}\r\n' % len(message(1)) + message(1))
+        untagged, _ = u.ok('LIST "" "Entw*" RETURN (STATUS (MESSAGES))')
+        statuses = [x for x in untagged if x.startswith(b"* STATUS ")]
+        assert len(statuses) == 2, untagged
+        text = b"\r\n".join(untagged)
+        assert name in text and MUTF7_NAME.encode() not in text, untagged
+        assert any(x.endswith(b"(MESSAGES 1)") for x in statuses), untagged
+        untagged, _ = legacy.ok('LIST "" "Entw*" RETURN (STATUS (MESSAGES))')
+        assert b'* STATUS "%s" (MESSAGES 1)' % MUTF7_NAME.encode() in untagged, untagged
+        assert b'* STATUS "Entw&APw-rfe" (MESSAGES 0)' in untagged, untagged
+    finally:
+        u.close()
+        legacy.close()
