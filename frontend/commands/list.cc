@@ -8,7 +8,9 @@
 // what its RETURN options ask for, and a name that exists only as the parent of others is
 // \NonExistent (plain LIST: \Noselect). Once IMAP4rev2 is enabled, \NonExistent replaces
 // \Noselect and the child attributes are always sent (RFC 9051 6.3.9, 7.3.1). INBOX comes first.
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -219,8 +221,16 @@ asio::awaitable<void> CmdList(Session& s, const imap::Command& cmd) {
         fresh = std::move(*got);
         info = &fresh;
       }
+      // DELETED-STORAGE (RFC 9208) as STATUS answers it (RFC 5819 allows every STATUS item).
+      std::optional<uint64_t> deleted_storage;
+      if (std::find(a.status_items.begin(), a.status_items.end(), "DELETED-STORAGE") !=
+          a.status_items.end()) {
+        auto kib = co_await DeletedStorageKib(s, *info);
+        if (!kib.ok()) continue;  // gone meanwhile, as above
+        deleted_storage = *kib;
+      }
       absl::StrAppend(&out, "* STATUS ", imap::Quote(MailboxToWire(s, name)), " (",
-                      FormatStatusItems(*info, a.status_items), ")\r\n");
+                      FormatStatusItems(*info, a.status_items, deleted_storage), ")\r\n");
     }
   }
   co_await s.Send(out);

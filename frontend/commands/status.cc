@@ -10,7 +10,6 @@
 #include "frontend/session/session.h"
 
 namespace hadron::frontend {
-namespace {
 
 // STATUS DELETED-STORAGE (RFC 9208 4.2.4 ... 5.1): what an EXPUNGE would free, in units of 1024
 // octets (rounded down, as QUOTA STORAGE usage is): the sizes of the messages with \Deleted.
@@ -35,8 +34,6 @@ asio::awaitable<absl::StatusOr<uint64_t>> DeletedStorageKib(Session& s, const pb
   }
   co_return bytes / 1024;
 }
-
-}  // namespace
 
 std::string StatusItemsError(const Session& s, const std::vector<std::string>& items) {
   for (const auto& item : items) {

@@ -65,7 +65,10 @@ std::string CanonicalMailbox(absl::string_view name);
 std::string StatusItemsError(const Session& s, const std::vector<std::string>& items);
 asio::awaitable<void> EnableCondstoreFor(Session& s, const std::vector<std::string>& items);
 bool NeedsGetMailbox(const std::vector<std::string>& items);
-// DELETED-STORAGE (RFC 9208) is listed only when its value is given (STATUS computes it).
+// STATUS / LIST-STATUS DELETED-STORAGE: what an EXPUNGE of `info` would free, in KiB.
+asio::awaitable<absl::StatusOr<uint64_t>> DeletedStorageKib(Session& s,
+                                                            const pb::MailboxInfo& info);
+// DELETED-STORAGE (RFC 9208) is listed only when its value is given (DeletedStorageKib).
 std::string FormatStatusItems(const pb::MailboxInfo& info, const std::vector<std::string>& items,
                               std::optional<uint64_t> deleted_storage_kib = std::nullopt);
 

@@ -273,3 +273,36 @@ def test_status_deleted_storage(cluster, account):
     expect = sum(s[u] for u in (1, 2, 3)) // 1024
     untagged, _ = r.ok("STATUS INBOX (DELETED DELETED-STORAGE)")
     assert untagged == [b'* STATUS "INBOX" (DELETED 3 DELETED-STORAGE %d)' % expect], untagged
+
+
+def test_list_status_deleted_storage(cluster, account):
+    """LIST-STATUS (RFC 5819) answers DELETED-STORAGE as STATUS does (RFC 5819 allows every
+    STATUS item; RFC 9208 5.1 makes it one). Dovecot 2.3 refuses the item in both commands;
+    Hadron has it in STATUS, so LIST-STATUS must not drop it silently."""
+    requires_hadron(cluster)
+    r = account.raw()
+    for i in range(3):
+        append(r, "INBOX", msg(i, 1500))
+        append(r, "Archive", msg(i, 2100))
+    r.ok("SELECT INBOX")
+    r.ok("STORE 1:2 +FLAGS.SILENT (\\Deleted)")
+    r.ok("SELECT Archive")
+    r.ok("STORE 3 +FLAGS.SILENT (\\Deleted)")
+    r.ok("CLOSE")
+    untagged, _ = r.ok('LIST "" "*" RETURN (STATUS (DELETED DELETED-STORAGE))')
+    listed = {}
+    for u in untagged:
+        m = re.match(rb'\* STATUS "?([^"]*)"? \((.*)\)$', u)
+        if m:
+            listed[m.group(1)] = m.group(2)
+    assert set(listed) >= {b"INBOX", b"Archive", b"Trash"}, untagged
+    for name in (b"INBOX", b"Archive", b"Trash"):
+        st, _ = r.ok(b"STATUS " + name + b" (DELETED DELETED-STORAGE)")
+        assert st[0].endswith(b"(" + listed[name] + b")"), (st, listed)
+    assert listed[b"INBOX"] == b"DELETED 2 DELETED-STORAGE %d" % (
+        sum(sizes(r, "INBOX")[u] for u in (1, 2)) // 1024), listed
+    assert listed[b"Trash"] == b"DELETED 0 DELETED-STORAGE 0", listed
+    # Alone too (no other item to carry the mailbox's info).
+    untagged, _ = r.ok('LIST "" "Archive" RETURN (STATUS (DELETED-STORAGE))')
+    assert untagged[-1] == b'* STATUS "Archive" (DELETED-STORAGE %d)' % (
+        sizes(r, "Archive")[3] // 1024), untagged
