@@ -142,6 +142,7 @@ std::string Session::Capabilities() const {
   // One capability a line, each advertised only when it works (issue 5).
   static constexpr const char* kAlways[] = {
       "IMAP4rev1",
+      "IMAP4rev2",  // RFC 9051, in force once ENABLEd (EnabledExtensions::imap4rev2)
       "SASL-IR",
       "ID",
       "ENABLE",
