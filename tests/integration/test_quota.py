@@ -288,7 +288,7 @@ def test_list_status_deleted_storage(cluster, account):
     r.ok("STORE 1:2 +FLAGS.SILENT (\\Deleted)")
     r.ok("SELECT Archive")
     r.ok("STORE 3 +FLAGS.SILENT (\\Deleted)")
-    r.ok("CLOSE")
+    r.ok("UNSELECT")  # not CLOSE: that would expunge
     untagged, _ = r.ok('LIST "" "*" RETURN (STATUS (DELETED DELETED-STORAGE))')
     listed = {}
     for u in untagged:
