@@ -53,6 +53,7 @@ class ShardedStateClient final : public StateClient {
   HADRON_ROUTED(GetChanges, pb::GetChangesRequest, pb::GetChangesResponse)
   HADRON_ROUTED(ClaimRecent, pb::ClaimRecentRequest, pb::ClaimRecentResponse)
   HADRON_ROUTED(GetQuota, pb::GetQuotaRequest, pb::QuotaInfo)
+  HADRON_ROUTED(AppendBatch, pb::AppendBatchRequest, pb::AppendBatchResponse)
 #undef HADRON_ROUTED
 
  private:
