@@ -35,6 +35,32 @@ class SmallDiskCluster(MultiCluster):
         self._wait(self.statesvc, self.state_port)
 
 
+def _login_after_restart(c, user, password, timeout=30):
+    """A logged-in connection once the restarted statesvc answers again."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
+            r.login(user, password)
+            return r
+        except Exception:
+            assert time.monotonic() < deadline, "statesvc did not come back"
+            time.sleep(0.3)
+
+
+def _assert_all_acked_intact(r, acked):
+    """Every acknowledged APPEND (uid -> bytes) is in INBOX with exactly its bytes."""
+    r.ok("SELECT INBOX")
+    untagged, _ = r.ok("UID FETCH 1:* BODY.PEEK[]", timeout=120)
+    got = {}
+    for u in untagged:
+        m = re.match(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{(\d+)\}\r\n", u)
+        if m:
+            got[int(m.group(1))] = u[m.end():m.end() + int(m.group(2))]
+    assert set(acked) <= set(got), sorted(set(acked) - set(got))
+    assert all(got[u] == d for u, d in acked.items())
+
+
 @pytest.fixture
 def small_disk(cluster):
     requires_hadron(cluster)
@@ -90,24 +116,8 @@ def test_full_disk_gives_a_clear_no_and_reads_go_on(small_disk):
     subprocess.run(["mount", "-o", "remount,size=256m", c.data_dir], check=True)
     c.statesvc.stop()
     c.start_statesvc()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
-            r.login("full", "fullpw")
-            break
-        except Exception:
-            assert time.monotonic() < deadline, "statesvc did not come back"
-            time.sleep(0.3)
-    r.ok("SELECT INBOX")
-    untagged, _ = r.ok("UID FETCH 1:* BODY.PEEK[]", timeout=120)
-    got = {}
-    for u in untagged:
-        m = re.match(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{(\d+)\}\r\n", u)
-        if m:
-            got[int(m.group(1))] = u[m.end():m.end() + int(m.group(2))]
-    assert set(acked) <= set(got), sorted(set(acked) - set(got))
-    assert all(got[u] == d for u, d in acked.items())
+    r = _login_after_restart(c, "full", "fullpw")
+    _assert_all_acked_intact(r, acked)
     _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: after\r\n\r\nroom again\r\n")
     assert b"OK [APPENDUID" in tagged, tagged
     r.close()
@@ -184,24 +194,8 @@ def test_write_error_gives_serverbug_and_reads_go_on(write_errors):
     c.statesvc.stop()
     c.limited = False
     c.start_statesvc()
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            r = imapwire.Raw(c.host, c.imap_ports[0], timeout=30)
-            r.login("ioerr", "ioerrpw")
-            break
-        except Exception:
-            assert time.monotonic() < deadline, "statesvc did not come back"
-            time.sleep(0.3)
-    r.ok("SELECT INBOX")
-    untagged, _ = r.ok("UID FETCH 1:* BODY.PEEK[]", timeout=120)
-    got = {}
-    for u in untagged:
-        m = re.match(rb"\* \d+ FETCH \(UID (\d+) BODY\[\] \{(\d+)\}\r\n", u)
-        if m:
-            got[int(m.group(1))] = u[m.end():m.end() + int(m.group(2))]
-    assert set(acked) <= set(got), sorted(set(acked) - set(got))
-    assert all(got[u] == d for u, d in acked.items())
+    r = _login_after_restart(c, "ioerr", "ioerrpw")
+    _assert_all_acked_intact(r, acked)
     _, tagged = r.cmd_literal("APPEND INBOX", b"Subject: after\r\n\r\nwrites again\r\n")
     assert b"OK [APPENDUID" in tagged, tagged
     r.close()
