@@ -67,6 +67,20 @@ class StateService final
   grpc::Status GetQuota(grpc::ServerContext*, const state::v1::GetQuotaRequest*,
                         state::v1::QuotaInfo*) override;
 
+  // Sharding (issue 7, shard_service.cc): moving accounts between shards.
+  grpc::Status ExportAccount(grpc::ServerContext*, const state::v1::ShardAccountRequest*,
+                             state::v1::ShardAccount*) override;
+  grpc::Status ImportAccount(grpc::ServerContext*, const state::v1::ShardAccount*,
+                             state::v1::ImportAccountResponse*) override;
+  grpc::Status ImportMessages(grpc::ServerContext*, const state::v1::ImportMessagesRequest*,
+                              state::v1::Empty*) override;
+  grpc::Status SetAccountMoving(grpc::ServerContext*, const state::v1::SetAccountMovingRequest*,
+                                state::v1::Empty*) override;
+  grpc::Status RemoveMovedAccount(grpc::ServerContext*, const state::v1::ShardAccountRequest*,
+                                  state::v1::Empty*) override;
+  grpc::Status ListAccounts(grpc::ServerContext*, const state::v1::ListAccountsRequest*,
+                            state::v1::ListAccountsResponse*) override;
+
   // After the gRPC server has shut down: waits (up to `timeout`) until every Watch reactor has
   // run OnDone, which gRPC may do after Server::Wait() returns, and which uses the hub.
   void WaitForWatchesDone(absl::Duration timeout);

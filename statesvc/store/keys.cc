@@ -113,6 +113,9 @@ std::string NextMailboxIdKey() { return "counter/next_mailbox_id"; }
 std::string NextUidValidityKey() { return "counter/next_uid_validity"; }
 
 std::string BlobRefKey(std::string_view sha256) { return "blobref/" + std::string(sha256); }
+std::string MovedAccountKey(std::string_view lower_name) {
+  return "shard/moved/" + std::string(lower_name);
+}
 
 std::string QuotaUsageKey(uint64_t account) {
   std::string k = "quota/usage/";

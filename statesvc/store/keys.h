@@ -68,6 +68,8 @@ std::string NextAccountIdKey();
 std::string NextMailboxIdKey();
 std::string NextUidValidityKey();
 std::string BlobRefKey(std::string_view sha256);
+// meta: an account that moved to another shard (issue 7), by lower-case name.
+std::string MovedAccountKey(std::string_view lower_name);
 // meta: QUOTA usage and limits of an account (RFC 9208).
 std::string QuotaUsageKey(uint64_t account);
 std::string QuotaLimitsKey(uint64_t account);

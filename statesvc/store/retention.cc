@@ -65,7 +65,7 @@ absl::Status Store::SweepExpunged(SweepStats& stats) {
     if (!malformed.empty()) {
       rocksdb::WriteBatch batch;
       for (const auto& k : malformed) batch.Delete(cf(kExpungedByTime), k);
-      RETURN_IF_ERROR(Commit(0, batch, {}, {}));
+      RETURN_IF_ERROR(Commit(0, batch, {}, {}, true));
     }
     for (const auto& [account, entries] : by_account) {
       // Under the account lock, so a concurrent DeleteMailbox cannot drop the same blob
@@ -89,7 +89,7 @@ absl::Status Store::SweepExpunged(SweepStats& stats) {
         blobs.delta[rec->message.blob] -= 1;
         ++removed;
       }
-      RETURN_IF_ERROR(Commit(account, batch, blobs, {}));
+      RETURN_IF_ERROR(Commit(account, batch, blobs, {}, true));
       stats.expunged_removed += removed;
     }
   }
@@ -168,7 +168,7 @@ absl::Status Store::TrimChangeLog(uint64_t account, uint64_t mailbox, SweepStats
     MailboxRecord rec = *std::move(mb);
     rec.log_floor = floor;
     batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox), EncodeMailbox(rec));
-    RETURN_IF_ERROR(Commit(account, batch, {}, {}));
+    RETURN_IF_ERROR(Commit(account, batch, {}, {}, true));
     stats.changes_trimmed += n;
     raised = true;
     if (!more) break;

@@ -182,7 +182,13 @@ absl::Mutex* Store::AccountMutex(uint64_t account) {
 }
 
 absl::Status Store::Commit(uint64_t account, rocksdb::WriteBatch& batch, const BlobDeltas& blobs,
-                           const std::vector<Pending>& pending) {
+                           const std::vector<Pending>& pending, bool maintenance) {
+  if (!maintenance) {
+    absl::MutexLock lock(&moving_mu_);
+    if (moving_.contains(account)) {
+      return absl::UnavailableError("the account is being moved to another shard; try again shortly");
+    }
+  }
   RETURN_IF_ERROR(CheckFreeSpace(batch.GetDataSize() + [&] {
     size_t n = 0;
     for (const auto& [sha, b] : blobs.fresh) n += b.raw.size() + b.parsed.size();
@@ -279,6 +285,7 @@ absl::StatusOr<uint64_t> Store::CreateAccount(std::string_view name, std::string
   AccountRecord rec{lower, hash.n, hash.r, hash.p, hash.salt, hash.hash};
   batch.Put(cf(kAccounts), keys::AccountKey(account_id), EncodeAccount(rec));
   batch.Put(cf(kAccountNames), keys::AccountNameKey(lower), EncodeU64(account_id));
+  batch.Delete(cf(kMeta), keys::MovedAccountKey(lower));
   for (size_t i = 0; i < std::size(kDefaultMailboxes); ++i) {
     MailboxInfo info;
     RETURN_IF_ERROR(AddMailboxToBatch(account_id, kDefaultMailboxes[i].name,
@@ -289,7 +296,9 @@ absl::StatusOr<uint64_t> Store::CreateAccount(std::string_view name, std::string
   return account_id;
 }
 
-absl::Status Store::DeleteAccount(std::string_view name) {
+absl::Status Store::DeleteAccount(std::string_view name) { return DeleteAccountImpl(name, false); }
+
+absl::Status Store::DeleteAccountImpl(std::string_view name, bool moved) {
   ASSIGN_OR_RETURN(std::string lower, CanonicalAccountName(name));
   absl::MutexLock lock(&accounts_mu_);
   uint64_t account_id = 0;
@@ -309,7 +318,21 @@ absl::Status Store::DeleteAccount(std::string_view name) {
   batch.Delete(cf(kMeta), keys::QuotaLimitsKey(account_id));
   const std::string threads = keys::ThreadIndexPrefix(account_id);
   batch.DeleteRange(cf(kMeta), threads, keys::PrefixEnd(threads));
-  return Commit(account_id, batch, blobs, pending);
+  if (moved) {
+    {
+      absl::MutexLock l(&moving_mu_);
+      if (!moving_.contains(account_id)) {
+        return absl::FailedPreconditionError("the account is not locked for a move");
+      }
+    }
+    batch.Put(cf(kMeta), keys::MovedAccountKey(lower), "");
+  }
+  RETURN_IF_ERROR(Commit(account_id, batch, blobs, pending, moved));
+  if (moved) {
+    absl::MutexLock l(&moving_mu_);
+    moving_.erase(account_id);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status Store::SetPassword(std::string_view name, std::string_view password) {
@@ -341,6 +364,11 @@ absl::StatusOr<Account> Store::Authenticate(std::string_view name, std::string_v
   auto rec = LoadAccountByName(*lower, &account_id);
   if (absl::IsNotFound(rec.status())) {
     BurnPasswordTime(password, options_.scrypt);
+    ASSIGN_OR_RETURN(auto moved, GetValue(db_, cf(kMeta), keys::MovedAccountKey(*lower), nullptr));
+    if (moved) {
+      return absl::UnavailableError(
+          "the account moved to another shard: this frontend's shard list is out of date");
+    }
     return fail;
   }
   if (!rec.ok()) return rec.status();

@@ -13,6 +13,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -31,6 +32,28 @@ class WriteBatch;
 }  // namespace rocksdb
 
 namespace hadron::store {
+
+// Sharding (issue 7, transfer.cc): an account as it moves between shards.
+struct MailboxTransfer {
+  MailboxRecord record;  // info (its id: the source's), keywords
+  std::vector<std::pair<uint32_t, MessageRecord>> messages;  // UID order, metadata only
+};
+struct AccountTransfer {
+  uint64_t id = 0;  // the source's
+  AccountRecord account;
+  QuotaLimits limits;
+  std::vector<MailboxTransfer> mailboxes;
+  bool moving = false;
+};
+struct ImportedMessage {
+  uint32_t uid = 0;
+  Flags flags;
+  uint64_t modseq = 0;
+  int64_t internal_date = 0;
+  int32_t internal_date_tz = 0;
+  int64_t save_date = 0;
+  std::string content;
+};
 
 // What one Sweep() removed.
 struct SweepStats {
@@ -146,6 +169,26 @@ class Store {
   // Replaces the account's limits (an absent limit: none).
   absl::Status SetQuota(uint64_t account, const QuotaLimits& limits);
 
+  // --- Sharding (issue 7, transfer.cc): moving an account to another shard. ---
+  // Every account name (lower case, sorted).
+  absl::StatusOr<std::vector<std::string>> ListAccountNames();
+  // The account with its password hash, quota limits, mailboxes and message metadata.
+  absl::StatusOr<AccountTransfer> ExportAccount(std::string_view name);
+  // Creates the account as exported (same hash, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, keywords,
+  // subscriptions, special use, limits), without messages; new mailbox ids. AlreadyExists if
+  // the name is taken. Returns the new account id and mailboxes.
+  absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> ImportAccount(
+      const AccountTransfer& transfer);
+  // Stores messages at their UIDs (below the mailbox's UIDNEXT, not present yet).
+  absl::Status ImportMessages(uint64_t account, uint64_t mailbox,
+                              std::vector<ImportedMessage> messages);
+  // While moving, every mutation of the account fails with UNAVAILABLE (reads go on). In memory:
+  // a restart of this statesvc unlocks.
+  absl::Status SetAccountMoving(std::string_view name, bool moving);
+  // Deletes a moving account and remembers the name moved: Authenticate then answers
+  // UNAVAILABLE (a frontend with an old shard list) rather than "invalid credentials".
+  absl::Status RemoveMovedAccount(std::string_view name);
+
   // Number of stored blobs (distinct message contents); for tests and stats.
   absl::StatusOr<uint64_t> CountBlobs();
   // Reference count of the blob holding `raw` (after line-ending normalization); for tests.
@@ -218,8 +261,11 @@ class Store {
   // Allocates `n` (mailbox id, uid validity) pairs, persisted before returning.
   absl::StatusOr<std::vector<std::pair<uint64_t, uint32_t>>> AllocateMailboxIds(size_t n);
   // Commits `batch` plus the blob reference changes, synced; then publishes `pending`.
+  // `maintenance`: retention and the removal of a moved account, which may write to an account
+  // locked for a move; every other mutation of such an account gets UNAVAILABLE.
   absl::Status Commit(uint64_t account, rocksdb::WriteBatch& batch, const BlobDeltas& blobs,
-                      const std::vector<Pending>& pending);
+                      const std::vector<Pending>& pending, bool maintenance = false);
+  absl::Status DeleteAccountImpl(std::string_view name, bool moved);
 
   // Helpers that expect the account mutex held by the caller.
   absl::StatusOr<MailboxRecord> LoadMailboxByName(uint64_t account, std::string_view name,
@@ -253,6 +299,8 @@ class Store {
   absl::Mutex locks_mu_;
   absl::flat_hash_map<uint64_t, std::unique_ptr<absl::Mutex>> account_locks_
       ABSL_GUARDED_BY(locks_mu_);
+  absl::Mutex moving_mu_;  // sharding: accounts locked for a move
+  absl::flat_hash_set<uint64_t> moving_ ABSL_GUARDED_BY(moving_mu_);
   absl::Mutex counters_mu_;
   uint64_t next_mailbox_id_ ABSL_GUARDED_BY(counters_mu_) = 1;
   uint32_t next_uid_validity_ ABSL_GUARDED_BY(counters_mu_) = 1;

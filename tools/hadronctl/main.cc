@@ -26,6 +26,11 @@ ABSL_FLAG(std::string, mailbox, "",
 // Public API slice: watch.
 ABSL_FLAG(std::string, cursor, "", "watch: resume after this cursor (from a previous change)");
 ABSL_FLAG(int, max_changes, 0, "watch: exit after this many changes (0: run until interrupted)");
+// Sharding (issue 7): shard rebalance.
+ABSL_FLAG(std::string, from, "", "shard rebalance: the old ordered shard list");
+ABSL_FLAG(std::string, to, "", "shard rebalance: the new ordered shard list");
+ABSL_FLAG(bool, dry_run, false, "shard rebalance: only print which accounts would move");
+ABSL_FLAG(std::string, account, "", "shard rebalance: only this account");
 
 namespace hadronctl {
 namespace {
@@ -48,7 +53,7 @@ const Command kCommands[] = {
     {"watch", CmdWatch, "  watch NAME [--cursor C] [--max_changes N]   (JSON lines)\n"},
     {"quota", CmdQuota, "  quota get NAME\n  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)\n"},
     {"backup", CmdBackup, "  backup [--dir=DIR]   (RocksDB checkpoint inside the statesvc's --backup_dir)\n"},
-    {"shard", CmdShard, "  shard owner NAME...   (each account's shard index and address)\n"},
+    {"shard", CmdShard, "  shard owner NAME...   (each account's shard index and address)\n  shard rebalance --from=OLD_LIST --to=NEW_LIST [--dry_run] [--account=NAME]\n"},
 };
 
 std::string UsageText() {
