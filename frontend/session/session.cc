@@ -5,6 +5,7 @@
 
 #include <utility>
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "asio/co_spawn.hpp"
 #include "asio/detached.hpp"
@@ -241,6 +242,10 @@ asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status
       break;
     case absl::StatusCode::kUnavailable:
     case absl::StatusCode::kDeadlineExceeded:
+      if (absl::StrContains(status.message(), "another shard")) {  // sharding: a move (issue 7)
+        co_await Tagged(cmd, "NO", absl::StrCat("[UNAVAILABLE] ", status.message()));
+        co_return;
+      }
       co_await Tagged(cmd, "NO", "[UNAVAILABLE] State service unavailable, try again later");
       co_return;
     case absl::StatusCode::kUnauthenticated:

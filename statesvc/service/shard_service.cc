@@ -22,6 +22,11 @@ grpc::Status StateService::ExportAccount(grpc::ServerContext*, const pb::ShardAc
   if (t->limits.storage_kib) resp->set_storage_limit_kib(*t->limits.storage_kib);
   if (t->limits.messages) resp->set_message_limit(*t->limits.messages);
   resp->set_moving(t->moving);
+  for (const auto& [sha, thread] : t->thread_index) {
+    auto* e = resp->add_thread_index();
+    e->set_message_id_sha256(sha);
+    e->set_thread(thread);
+  }
   for (const auto& mb : t->mailboxes) {
     auto* out = resp->add_mailboxes();
     ToProto(mb.record.info, out->mutable_info());
@@ -36,6 +41,7 @@ grpc::Status StateService::ExportAccount(grpc::ServerContext*, const pb::ShardAc
       m->set_save_date(rec.save_date != 0 ? rec.save_date : rec.internal_date);
       m->set_size(rec.size);
       m->set_email_id(store::EmailId(rec.blob));
+      m->set_thread(rec.thread);
     }
   }
   return grpc::Status::OK;
@@ -55,6 +61,7 @@ grpc::Status StateService::ImportAccount(grpc::ServerContext*, const pb::ShardAc
   for (const auto& mb : req->mailboxes()) {
     store::MailboxTransfer mt;
     auto& info = mt.record.info;
+    info.id = mb.info().mailbox_id();
     info.name = mb.info().name();
     info.uid_validity = mb.info().uid_validity();
     info.uid_next = mb.info().uid_next();
@@ -64,6 +71,7 @@ grpc::Status StateService::ImportAccount(grpc::ServerContext*, const pb::ShardAc
     mt.record.keywords.assign(mb.keywords().begin(), mb.keywords().end());
     t.mailboxes.push_back(std::move(mt));
   }
+  for (const auto& e : req->thread_index()) t.thread_index.emplace_back(e.message_id_sha256(), e.thread());
   auto r = store_->ImportAccount(t);
   if (!r.ok()) return ToGrpc(r.status());
   spdlog::info("account imported from another shard: id {}, {} mailboxes", r->first,
@@ -86,6 +94,7 @@ grpc::Status StateService::ImportMessages(grpc::ServerContext*,
     im.internal_date_tz = m.internal_date_tz();
     im.save_date = m.save_date();
     im.content = m.content();
+    im.thread = m.thread();
     messages.push_back(std::move(im));
   }
   return ToGrpc(store_->ImportMessages(req->account_id(), req->mailbox_id(), std::move(messages)));

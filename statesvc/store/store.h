@@ -44,6 +44,7 @@ struct AccountTransfer {
   QuotaLimits limits;
   std::vector<MailboxTransfer> mailboxes;
   bool moving = false;
+  std::vector<std::pair<std::string, uint64_t>> thread_index;  // (SHA-256 of a Message-ID, thread)
 };
 struct ImportedMessage {
   uint32_t uid = 0;
@@ -53,6 +54,7 @@ struct ImportedMessage {
   int32_t internal_date_tz = 0;
   int64_t save_date = 0;
   std::string content;
+  uint64_t thread = 0;  // kept as is (0: a record from before threads)
 };
 
 // What one Sweep() removed.
@@ -174,8 +176,8 @@ class Store {
   absl::StatusOr<std::vector<std::string>> ListAccountNames();
   // The account with its password hash, quota limits, mailboxes and message metadata.
   absl::StatusOr<AccountTransfer> ExportAccount(std::string_view name);
-  // Creates the account as exported (same hash, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ, keywords,
-  // subscriptions, special use, limits), without messages; new mailbox ids. AlreadyExists if
+  // Creates the account as exported (same hash, mailbox ids, UIDVALIDITY, UIDNEXT, HIGHESTMODSEQ,
+  // keywords, subscriptions, special use, limits, thread index), without messages. AlreadyExists if
   // the name is taken. Returns the new account id and mailboxes.
   absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> ImportAccount(
       const AccountTransfer& transfer);

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
+
 #include "absl/strings/str_cat.h"
 #include "common/mime/mime.h"
 #include "common/status.h"
@@ -52,6 +54,19 @@ absl::StatusOr<AccountTransfer> Store::ExportAccount(std::string_view name) {
     out.mailboxes.push_back(std::move(mt));
   }
   {
+    const std::string prefix = keys::ThreadIndexPrefix(out.id);
+    const std::string end = keys::PrefixEnd(prefix);
+    rocksdb::Slice upper(end);
+    rocksdb::ReadOptions ro;
+    ro.iterate_upper_bound = &upper;
+    std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMeta)));
+    for (it->Seek(prefix); it->Valid(); it->Next()) {
+      ASSIGN_OR_RETURN(uint64_t thread, DecodeU64(it->value().ToStringView()));
+      out.thread_index.emplace_back(it->key().ToString().substr(prefix.size()), thread);
+    }
+    RETURN_IF_ERROR(FromRocks(it->status()));
+  }
+  {
     absl::MutexLock l(&moving_mu_);
     out.moving = moving_.contains(out.id);
   }
@@ -67,6 +82,8 @@ absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> Store::ImportAccou
   }
   bool has_inbox = false;
   uint32_t max_validity = 0;
+  uint64_t max_mailbox_id = 0;
+  absl::flat_hash_set<uint64_t> seen_ids;
   for (const auto& mb : transfer.mailboxes) {
     ASSIGN_OR_RETURN(std::string canonical, CanonicalMailboxName(mb.record.info.name));
     if (canonical != mb.record.info.name) {
@@ -77,20 +94,34 @@ absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> Store::ImportAccou
       return absl::InvalidArgumentError("mailbox without UIDVALIDITY/UIDNEXT: " + canonical);
     }
     max_validity = std::max(max_validity, mb.record.info.uid_validity);
+    // The mailbox keeps its id (OBJECTID MAILBOXID is made of the id and the UIDVALIDITY, and
+    // must not change, RFC 8474 4.1). Ids are per account in every key, so the source's ids
+    // cannot collide with other accounts' here.
+    if (mb.record.info.id == 0 || !seen_ids.insert(mb.record.info.id).second) {
+      return absl::InvalidArgumentError("mailbox without a distinct id: " + canonical);
+    }
+    max_mailbox_id = std::max(max_mailbox_id, mb.record.info.id);
+  }
+  for (const auto& [sha, thread] : transfer.thread_index) {
+    if (sha.size() != 32 || thread == 0) return absl::InvalidArgumentError("bad thread index entry");
   }
   if (!has_inbox) return absl::InvalidArgumentError("no INBOX");
-  ASSIGN_OR_RETURN(auto ids, AllocateMailboxIds(transfer.mailboxes.size()));
   {
-    // Mailboxes created here later must never reuse an imported UIDVALIDITY (RFC 9051 2.3.1.1).
+    // Mailboxes created here later must never reuse an imported UIDVALIDITY (RFC 9051 2.3.1.1)
+    // nor an imported mailbox id.
     absl::MutexLock l(&counters_mu_);
-    if (next_uid_validity_ <= max_validity) {
+    if (next_uid_validity_ <= max_validity || next_mailbox_id_ <= max_mailbox_id) {
       if (max_validity == UINT32_MAX) return absl::ResourceExhaustedError("UIDVALIDITY space");
+      const uint32_t validity = std::max<uint32_t>(next_uid_validity_, max_validity + 1);
+      const uint64_t mailbox_id = std::max<uint64_t>(next_mailbox_id_, max_mailbox_id + 1);
       rocksdb::WriteBatch batch;
-      batch.Put(cf(kMeta), keys::NextUidValidityKey(), EncodeU64(uint64_t{max_validity} + 1));
+      batch.Put(cf(kMeta), keys::NextUidValidityKey(), EncodeU64(validity));
+      batch.Put(cf(kMeta), keys::NextMailboxIdKey(), EncodeU64(mailbox_id));
       rocksdb::WriteOptions wo;
       wo.sync = options_.sync_writes;
       RETURN_IF_ERROR(FromRocks(db_->Write(wo, &batch)));
-      next_uid_validity_ = max_validity + 1;
+      next_uid_validity_ = validity;
+      next_mailbox_id_ = mailbox_id;
     }
   }
 
@@ -114,7 +145,7 @@ absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> Store::ImportAccou
   for (size_t i = 0; i < transfer.mailboxes.size(); ++i) {
     MailboxRecord mb;
     const MailboxInfo& in = transfer.mailboxes[i].record.info;
-    mb.info.id = ids[i].first;
+    mb.info.id = in.id;
     mb.info.name = in.name;
     mb.info.uid_validity = in.uid_validity;
     mb.info.uid_next = in.uid_next;
@@ -132,6 +163,9 @@ absl::StatusOr<std::pair<uint64_t, std::vector<MailboxInfo>>> Store::ImportAccou
   }
   if (transfer.limits.storage_kib || transfer.limits.messages) {
     batch.Put(cf(kMeta), keys::QuotaLimitsKey(account_id), EncodeQuotaLimits(transfer.limits));
+  }
+  for (const auto& [sha, thread] : transfer.thread_index) {
+    batch.Put(cf(kMeta), keys::ThreadIndexKey(account_id, sha), EncodeU64(thread));
   }
   PutQuotaUsage(account_id, QuotaUsage{}, batch);
   RETURN_IF_ERROR(Commit(account_id, batch, {}, {}));
@@ -175,7 +209,8 @@ absl::Status Store::ImportMessages(uint64_t account, uint64_t mailbox,
     if (present) return absl::AlreadyExistsError(absl::StrCat("UID ", m.uid, " exists"));
     MessageRecord rec;
     ASSIGN_OR_RETURN(rec.flags, CanonicalFlags(m.flags, mb, true));
-    ASSIGN_OR_RETURN(rec.thread, AssignThreadLocked(account, p.content, p.sha, batch));
+    // The thread number as on the source (the thread index came with ImportAccount).
+    rec.thread = m.thread;
     rec.blob = p.sha;
     rec.modseq = std::min<uint64_t>(std::max<uint64_t>(m.modseq, 1), mb.info.highest_modseq);
     rec.internal_date = m.internal_date;

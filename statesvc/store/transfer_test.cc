@@ -69,7 +69,7 @@ class TransferTest : public ::testing::Test {
         const auto& rec = mb.messages[i].second;
         in.push_back(ImportedMessage{mb.messages[i].first, rec.flags, rec.modseq,
                                      rec.internal_date, rec.internal_date_tz, rec.save_date,
-                                     (*fetched)[i].content});
+                                     (*fetched)[i].content, rec.thread});
       }
       auto st = b_->ImportMessages(created->first, target, std::move(in));
       EXPECT_TRUE(st.ok()) << st;
@@ -135,6 +135,8 @@ TEST_F(TransferTest, ExportImportKeepsUidsFlagsAndValidity) {
     EXPECT_EQ(x.record.info.size, y.record.info.size);
     EXPECT_EQ(x.record.info.subscribed, y.record.info.subscribed);
     EXPECT_EQ(x.record.info.special_use, y.record.info.special_use);
+    EXPECT_EQ(x.record.info.id, y.record.info.id);  // MAILBOXID (RFC 8474 4.1)
+    EXPECT_EQ(x.record.keywords, y.record.keywords);
     ASSERT_EQ(x.messages.size(), y.messages.size()) << x.record.info.name;
     for (size_t k = 0; k < x.messages.size(); ++k) {
       EXPECT_EQ(x.messages[k].first, y.messages[k].first);
@@ -144,8 +146,12 @@ TEST_F(TransferTest, ExportImportKeepsUidsFlagsAndValidity) {
       EXPECT_EQ(x.messages[k].second.internal_date, y.messages[k].second.internal_date);
       EXPECT_EQ(x.messages[k].second.internal_date_tz, y.messages[k].second.internal_date_tz);
       EXPECT_EQ(x.messages[k].second.modseq, y.messages[k].second.modseq);
+      EXPECT_EQ(x.messages[k].second.save_date, y.messages[k].second.save_date);
+      EXPECT_EQ(x.messages[k].second.thread, y.messages[k].second.thread);  // THREADID
     }
   }
+  EXPECT_EQ(before->thread_index, after->thread_index);
+  EXPECT_FALSE(after->thread_index.empty());
   // Same password; quota usage recounted, limits kept.
   EXPECT_TRUE(b_->Authenticate("carol", "secret").ok());
   auto qa = a_->GetQuota(*id);
@@ -159,7 +165,26 @@ TEST_F(TransferTest, ExportImportKeepsUidsFlagsAndValidity) {
   EXPECT_EQ(next->uid, 6u);
   auto fresh = b_->CreateMailbox(nid, "Fresh");
   ASSERT_TRUE(fresh.ok());
-  for (const auto& mb : before->mailboxes) EXPECT_NE(fresh->uid_validity, mb.record.info.uid_validity);
+  for (const auto& mb : before->mailboxes) {
+    EXPECT_NE(fresh->uid_validity, mb.record.info.uid_validity);
+    EXPECT_NE(fresh->id, mb.record.info.id);
+  }
+  // A reply stored after the move joins its parent's thread (the index moved with the account).
+  const std::string reply = "From: b@example.com\r\nSubject: Re: m3\r\nMessage-ID: <r3@x>\r\n"
+                            "In-Reply-To: <3@x>\r\n\r\nreply\r\n";
+  ASSERT_TRUE(b_->Append(nid, "INBOX", {}, 0, 0, reply).ok());
+  auto threaded = b_->ExportAccount("carol");
+  ASSERT_TRUE(threaded.ok());
+  uint64_t parent = 0, child = 0;
+  for (const auto& mb : threaded->mailboxes) {
+    if (mb.record.info.name != "INBOX") continue;
+    for (const auto& [uid, rec] : mb.messages) {
+      if (uid == 3) parent = rec.thread;
+      if (uid == 7) child = rec.thread;
+    }
+  }
+  EXPECT_NE(parent, 0u);
+  EXPECT_EQ(parent, child);
   // Bad imports are refused.
   auto nb = b_->GetMailbox(nid, "INBOX");
   ASSERT_TRUE(nb.ok());

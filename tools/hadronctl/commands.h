@@ -14,6 +14,7 @@ int CmdExpunge(const std::vector<std::string>& args);
 int CmdQuota(const std::vector<std::string>& args);
 int CmdBackup(const std::vector<std::string>& args);
 int CmdShard(const std::vector<std::string>& args);  // sharding (issue 7)
+int CmdShardRebalance(const std::vector<std::string>& args);  // sharding: cmd_rebalance.cc
 int CmdImport(const std::vector<std::string>& args);
 int CmdExport(const std::vector<std::string>& args);
 int CmdWatch(const std::vector<std::string>& args);
