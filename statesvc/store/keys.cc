@@ -117,6 +117,12 @@ std::string MovedAccountKey(std::string_view lower_name) {
   return "shard/moved/" + std::string(lower_name);
 }
 
+std::string MovedAccountIdKey(uint64_t account) {
+  std::string k = "shard/moved-id/";
+  PutU64(&k, account);
+  return k;
+}
+
 std::string QuotaUsageKey(uint64_t account) {
   std::string k = "quota/usage/";
   PutU64(&k, account);

@@ -70,6 +70,8 @@ std::string NextUidValidityKey();
 std::string BlobRefKey(std::string_view sha256);
 // meta: an account that moved to another shard (issue 7), by lower-case name.
 std::string MovedAccountKey(std::string_view lower_name);
+// meta: the same by the account's id there, so a session still holding it gets "moved".
+std::string MovedAccountIdKey(uint64_t account);
 // meta: QUOTA usage and limits of an account (RFC 9208).
 std::string QuotaUsageKey(uint64_t account);
 std::string QuotaLimitsKey(uint64_t account);

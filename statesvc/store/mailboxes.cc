@@ -33,14 +33,14 @@ absl::StatusOr<std::vector<std::string>> ChildNames(rocksdb::DB* db, rocksdb::Co
 
 absl::Status Store::CheckAccount(uint64_t account) {
   ASSIGN_OR_RETURN(auto rec, GetValue(db_, cf(kAccounts), keys::AccountKey(account), nullptr));
-  if (!rec) return absl::NotFoundError(absl::StrCat("no account ", account));
+  if (!rec) return NotFoundOrMoved(account, absl::NotFoundError(absl::StrCat("no account ", account)));
   return absl::OkStatus();
 }
 
 absl::StatusOr<MailboxRecord> Store::LoadMailbox(uint64_t account, uint64_t id,
                                                  const rocksdb::Snapshot* snapshot) {
   ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMailboxes), keys::MailboxKey(account, id), snapshot));
-  if (!v) return absl::NotFoundError("no such mailbox");
+  if (!v) return NotFoundOrMoved(account, absl::NotFoundError("no such mailbox"));
   ASSIGN_OR_RETURN(MailboxRecord rec, DecodeMailbox(*v));
   rec.info.id = id;
   return rec;
@@ -52,7 +52,7 @@ absl::StatusOr<MailboxRecord> Store::LoadMailboxByName(uint64_t account, std::st
   ASSIGN_OR_RETURN(std::string canonical, CanonicalMailboxName(name));
   ASSIGN_OR_RETURN(auto v, GetValue(db_, cf(kMailboxNames), keys::MailboxNameKey(account, canonical),
                                     snapshot));
-  if (!v) return absl::NotFoundError(absl::StrCat("no mailbox ", canonical));
+  if (!v) return NotFoundOrMoved(account, absl::NotFoundError(absl::StrCat("no mailbox ", canonical)));
   ASSIGN_OR_RETURN(uint64_t mailbox_id, DecodeU64(*v));
   if (id != nullptr) *id = mailbox_id;
   return LoadMailbox(account, mailbox_id, snapshot);

@@ -326,6 +326,7 @@ absl::Status Store::DeleteAccountImpl(std::string_view name, bool moved) {
       }
     }
     batch.Put(cf(kMeta), keys::MovedAccountKey(lower), "");
+    batch.Put(cf(kMeta), keys::MovedAccountIdKey(account_id), "");
   }
   RETURN_IF_ERROR(Commit(account_id, batch, blobs, pending, moved));
   if (moved) {

@@ -268,6 +268,8 @@ class Store {
   absl::Status Commit(uint64_t account, rocksdb::WriteBatch& batch, const BlobDeltas& blobs,
                       const std::vector<Pending>& pending, bool maintenance = false);
   absl::Status DeleteAccountImpl(std::string_view name, bool moved);
+  // `not_found`, or UNAVAILABLE ("moved") if the account was moved away from this shard.
+  absl::Status NotFoundOrMoved(uint64_t account, absl::Status not_found);
 
   // Helpers that expect the account mutex held by the caller.
   absl::StatusOr<MailboxRecord> LoadMailboxByName(uint64_t account, std::string_view name,

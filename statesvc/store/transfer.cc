@@ -246,6 +246,15 @@ absl::Status Store::SetAccountMoving(std::string_view name, bool moving) {
   return absl::OkStatus();
 }
 
+absl::Status Store::NotFoundOrMoved(uint64_t account, absl::Status not_found) {
+  auto moved = GetValue(db_, cf(kMeta), keys::MovedAccountIdKey(account), nullptr);
+  if (moved.ok() && *moved) {
+    return absl::UnavailableError(
+        "the account moved to another shard: this frontend's shard list is out of date");
+  }
+  return not_found;
+}
+
 absl::Status Store::RemoveMovedAccount(std::string_view name) {
   return DeleteAccountImpl(name, true);
 }

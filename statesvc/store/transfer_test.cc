@@ -198,6 +198,13 @@ TEST_F(TransferTest, ExportImportKeepsUidsFlagsAndValidity) {
   EXPECT_FALSE(a_->RemoveMovedAccount("nobody").ok());
   ASSERT_TRUE(a_->RemoveMovedAccount("carol").ok());
   EXPECT_EQ(a_->Authenticate("carol", "secret").status().code(), absl::StatusCode::kUnavailable);
+  // A session still holding the old account id is told it moved, not that mailboxes are gone
+  // (an APPEND's "no mailbox" would read as [TRYCREATE]).
+  EXPECT_EQ(a_->GetMailbox(*id, "INBOX").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a_->Append(*id, "INBOX", {}, 0, 0, Msg(30)).status().code(),
+            absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a_->CreateMailbox(*id, "New").status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(a_->GetMailbox(*id + 1000, "INBOX").status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(a_->Authenticate("dave", "x").status().code(), absl::StatusCode::kUnauthenticated);
   auto names = a_->ListAccountNames();
   ASSERT_TRUE(names.ok());

@@ -270,6 +270,8 @@ def test_add_a_shard_and_rebalance(tmp_path):
         done = [(k, t, r) for k, t, r in results if k != "closed"]
         ok = [(k, t) for k, t, r in done if imapwire.status_of(r) == "OK"]
         refused = [(k, t, r) for k, t, r in done if imapwire.status_of(r) != "OK"]
+        print("writes during the move: %d OK, %d refused, %s" %
+              (len(ok), len(refused), "closed" if len(done) < len(results) else "open"))
         assert len(ok) >= 3, results
         for k, t, r in refused:
             assert imapwire.status_of(r) == "NO" and b"[UNAVAILABLE]" in r, r
