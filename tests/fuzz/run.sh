@@ -21,6 +21,8 @@ TARGETS=(
   "//common/imap:seqset_fuzzer|common/imap/fuzz_corpus/seqset|common/imap/seqset.dict|-max_len=512"
   "//common/imap:sasl_fuzzer|common/imap/fuzz_corpus/sasl|common/imap/sasl.dict|-max_len=1024"
 )
+# A whole frontend Session in every state against the in-process state service (issue 6).
+TARGETS+=("//frontend/fuzz:session_fuzzer|frontend/fuzz/session_corpus|frontend/fuzz/session.dict|-max_len=8192")
 if [ -f common/imap/mutf7_fuzzer.cc ]; then
   TARGETS+=("//common/imap:mutf7_fuzzer|common/imap/fuzz_corpus/mutf7|common/imap/mutf7.dict|-max_len=1024")
 fi
