@@ -26,6 +26,7 @@
 #include <zlib.h>
 
 #include <array>
+#include <map>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -148,6 +149,7 @@ struct Seed {
   std::vector<std::string> keywords;
 };
 
+// Mailbox names as the store keeps them: modified UTF-7 ("Entw&APw-rfe" is "Entwürfe").
 // kSeen = 1, kAnswered = 2, kFlagged = 4, kDeleted = 8, kDraft = 16 (statesvc/store/types.h).
 const std::vector<Seed>& Seeds() {
   static const auto* seeds = new std::vector<Seed>{
@@ -160,7 +162,7 @@ const std::vector<Seed>& Seeds() {
       {"Archive/2024", kMixed, 1, {}},
       {"Archive/2024", kAlternative, 1, {}},
       {"Sent", kPlain, 1, {}},
-      {"Entw\xc3\xbcrfe", kHeaderOnly, 16, {}},
+      {"Entw&APw-rfe", kHeaderOnly, 16, {}},
   };
   return *seeds;
 }
@@ -177,7 +179,7 @@ absl::StatusOr<Account> MakeAccount(store::Store& st, const std::string& name,
   if (!id.ok()) return id.status();
   Account a;
   a.id = *id;
-  for (const char* mb : {"Archive/2024", "Entw\xc3\xbcrfe", "Shared/Team/Plans"}) {
+  for (const char* mb : {"Archive/2024", "Entw&APw-rfe", "Shared/Team/Plans"}) {
     auto r = st.CreateMailbox(a.id, mb);
     if (!r.ok()) return r.status();
   }
@@ -292,12 +294,20 @@ std::string Deflate(std::string_view in) {
   return out;
 }
 
+// What the harness learns from the server's output (which is otherwise dropped).
+struct Observed {
+  size_t written = 0;
+  std::map<std::string, std::string> prefix_status;  // tag of a prefix command -> OK/NO/BAD
+  bool serverbug = false;
+  bool echo = false;  // HADRON_FUZZ_ECHO: copy the output to stderr
+};
+
 // The client: hands out `input` in reads of at most `chunk` bytes, then EOF. Output is
-// counted and dropped.
+// counted, checked for the prefix's tagged answers (tags "P1X".."P4X") and dropped.
 class FuzzTransport final : public Transport {
  public:
-  FuzzTransport(std::string input, size_t chunk, std::string* output_tail, size_t* written)
-      : input_(std::move(input)), chunk_(chunk), output_tail_(output_tail), written_(written) {}
+  FuzzTransport(std::string input, size_t chunk, Observed* observed)
+      : input_(std::move(input)), chunk_(chunk), observed_(observed) {}
 
   asio::awaitable<size_t> ReadSome(asio::mutable_buffer buf) override {
     // Reads complete later, from the executor, as socket reads do.
@@ -312,12 +322,15 @@ class FuzzTransport final : public Transport {
 
   asio::awaitable<void> Write(std::string_view data) override {
     if (closed_) throw asio::system_error(asio::error::broken_pipe);
-    *written_ += data.size();
-    if (output_tail_) {  // strict mode looks for [SERVERBUG] in the answers
-      output_tail_->append(data.substr(0, 4096));
-      if (output_tail_->size() > (1 << 20)) output_tail_->erase(0, output_tail_->size() - 65536);
-      if (output_tail_->find("[SERVERBUG]") != std::string::npos) saw_serverbug_ = true;
+    observed_->written += data.size();
+    if (observed_->echo) fwrite(data.data(), 1, data.size(), stderr);
+    // Session::Tagged writes one line at a time.
+    if (data.size() > 6 && data[0] == 'P' && data[2] == 'X' && data[3] == ' ') {
+      std::string_view rest = data.substr(4);
+      observed_->prefix_status[std::string(data.substr(0, 3))] =
+          std::string(rest.substr(0, rest.find(' ')));
     }
+    if (data.find("[SERVERBUG]") != std::string_view::npos) observed_->serverbug = true;
     co_return;
   }
 
@@ -330,16 +343,28 @@ class FuzzTransport final : public Transport {
   std::string peer() const override { return "127.0.0.1:14300"; }
   bool loopback() const override { return true; }
 
-  static inline bool saw_serverbug_ = false;
-
  private:
   std::string input_;
   size_t chunk_;
   size_t pos_ = 0;
   bool closed_ = false;
-  std::string* output_tail_;
-  size_t* written_;
+  Observed* observed_;
 };
+
+// The tags of the plain-text prefix commands that must answer OK (IDLE answers only at DONE).
+std::vector<std::string> ExpectedOk(std::string_view plain_prefix) {
+  std::vector<std::string> tags;
+  while (!plain_prefix.empty()) {
+    size_t eol = plain_prefix.find("\r\n");
+    std::string_view line = plain_prefix.substr(0, eol);
+    if (line.size() > 4 && line[0] == 'P' && line[2] == 'X' && line.substr(3) != " IDLE") {
+      tags.emplace_back(line.substr(0, 3));
+    }
+    if (eol == std::string_view::npos) break;
+    plain_prefix.remove_prefix(eol + 2);
+  }
+  return tags;
+}
 
 // The states (bits 0-3 of the first byte): the plain prefix, and the prefix sent compressed
 // (after COMPRESS DEFLATE; then the fuzz input is compressed too).
@@ -349,49 +374,49 @@ struct State {
   std::string (*prefix)(const Account&);
 };
 
-std::string Login() { return "p1 LOGIN fuzz pw\r\n"; }
+std::string Login() { return "P1X LOGIN fuzz pw\r\n"; }
 
 constexpr size_t kStates = 16;
 const std::array<State, kStates> kStateTable = {{
     {"not authenticated", false, [](const Account&) { return std::string(); }},
     {"authenticated", false, [](const Account&) { return Login(); }},
-    {"selected", false, [](const Account&) { return Login() + "p2 SELECT INBOX\r\n"; }},
-    {"examined", false, [](const Account&) { return Login() + "p2 EXAMINE INBOX\r\n"; }},
+    {"selected", false, [](const Account&) { return Login() + "P2X SELECT INBOX\r\n"; }},
+    {"examined", false, [](const Account&) { return Login() + "P2X EXAMINE INBOX\r\n"; }},
     {"selected, IDLE", false,
-     [](const Account&) { return Login() + "p2 SELECT INBOX\r\np3 IDLE\r\n"; }},
-    {"authenticated, IDLE", false, [](const Account&) { return Login() + "p2 IDLE\r\n"; }},
+     [](const Account&) { return Login() + "P2X SELECT INBOX\r\nP3X IDLE\r\n"; }},
+    {"authenticated, IDLE", false, [](const Account&) { return Login() + "P2X IDLE\r\n"; }},
     {"CONDSTORE", false,
      [](const Account&) {
-       return Login() + "p2 ENABLE CONDSTORE\r\np3 SELECT INBOX (CONDSTORE)\r\n";
+       return Login() + "P2X ENABLE CONDSTORE\r\nP3X SELECT INBOX (CONDSTORE)\r\n";
      }},
     {"QRESYNC", false,
      [](const Account& a) {
-       return absl::StrCat(Login(), "p2 ENABLE QRESYNC\r\np3 SELECT INBOX (QRESYNC (",
+       return absl::StrCat(Login(), "P2X ENABLE QRESYNC\r\nP3X SELECT INBOX (QRESYNC (",
                            a.inbox_uid_validity, " 1 1:10))\r\n");
      }},
     {"UTF8=ACCEPT", false,
      [](const Account&) {
-       return Login() + "p2 ENABLE UTF8=ACCEPT\r\np3 SELECT \"Entw\xc3\xbcrfe\"\r\n";
+       return Login() + "P2X ENABLE UTF8=ACCEPT\r\nP3X SELECT \"Entw\xc3\xbcrfe\"\r\n";
      }},
     {"IMAP4rev2", false,
-     [](const Account&) { return Login() + "p2 ENABLE IMAP4rev2\r\np3 SELECT INBOX\r\n"; }},
-    {"COMPRESS, selected", true, [](const Account&) { return std::string("p3 SELECT INBOX\r\n"); }},
+     [](const Account&) { return Login() + "P2X ENABLE IMAP4rev2\r\nP3X SELECT INBOX\r\n"; }},
+    {"COMPRESS, selected", true, [](const Account&) { return std::string("P3X SELECT INBOX\r\n"); }},
     {"UIDONLY", false,
-     [](const Account&) { return Login() + "p2 ENABLE UIDONLY\r\np3 SELECT INBOX\r\n"; }},
-    {"empty mailbox", false, [](const Account&) { return Login() + "p2 SELECT Trash\r\n"; }},
+     [](const Account&) { return Login() + "P2X ENABLE UIDONLY\r\nP3X SELECT INBOX\r\n"; }},
+    {"empty mailbox", false, [](const Account&) { return Login() + "P2X SELECT Trash\r\n"; }},
     {"AUTHENTICATE, everything enabled", false,
      [](const Account&) {
        // SASL-IR: base64 of "\0fuzz\0pw".
        return std::string(
-           "p1 AUTHENTICATE PLAIN AGZ1enoAcHc=\r\n"
-           "p2 ENABLE CONDSTORE QRESYNC UTF8=ACCEPT IMAP4rev2\r\n"
-           "p3 SELECT Archive/2024\r\n");
+           "P1X AUTHENTICATE PLAIN AGZ1enoAcHc=\r\n"
+           "P2X ENABLE CONDSTORE QRESYNC UTF8=ACCEPT IMAP4rev2\r\n"
+           "P3X SELECT Archive/2024\r\n");
      }},
     {"COMPRESS, authenticated", true, [](const Account&) { return std::string(); }},
     {"QRESYNC, examined, IDLE", false,
      [](const Account& a) {
-       return absl::StrCat(Login(), "p2 ENABLE QRESYNC\r\np3 EXAMINE INBOX (QRESYNC (",
-                           a.inbox_uid_validity, " ", a.inbox_modseq, "))\r\np4 IDLE\r\n");
+       return absl::StrCat(Login(), "P2X ENABLE QRESYNC\r\nP3X EXAMINE INBOX (QRESYNC (",
+                           a.inbox_uid_validity, " ", a.inbox_modseq, "))\r\nP4X IDLE\r\n");
      }},
 }};
 
@@ -418,13 +443,16 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   }
 
   std::string wire;
+  std::vector<std::string> expect_ok;
   if (state.compress) {
-    wire = Login() + "p2 COMPRESS DEFLATE\r\n";
+    wire = Login() + "P2X COMPRESS DEFLATE\r\n";
+    expect_ok = ExpectedOk(wire);  // what follows is compressed both ways
     std::string rest = state.prefix(*account);
     rest.append(fuzz);
     wire += Deflate(rest);
   } else {
     wire = state.prefix(*account);
+    expect_ok = ExpectedOk(wire);
     wire.append(fuzz);
   }
 
@@ -434,17 +462,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   config.trace = (control & 0x20) != 0;
   config.snapshots = w.snapshots;
   config.limits = w.limits;
-  // Everything waits for input, and input ends in EOF: no timer should ever fire. Short
-  // keep-alives would only make IDLE inputs slow without reaching new code.
-  config.idle_keepalive = std::chrono::seconds(120);
 
-  std::string tail;
-  size_t written = 0;
-  FuzzTransport::saw_serverbug_ = false;
+  Observed observed;
+  observed.echo = std::getenv("HADRON_FUZZ_ECHO") != nullptr;
   {
     asio::io_context io;
-    auto transport = std::make_unique<FuzzTransport>(std::move(wire), kChunks[control >> 5],
-                                                     w.strict ? &tail : nullptr, &written);
+    auto transport =
+        std::make_unique<FuzzTransport>(std::move(wire), kChunks[control >> 5], &observed);
     auto session = std::make_shared<Session>(io.get_executor(), std::move(transport),
                                              w.state->client(), &w.state->watcher(), config);
     asio::co_spawn(io, session->Run(), asio::detached);
@@ -452,6 +476,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!io.stopped()) {
       fprintf(stderr, "session_fuzzer: the session did not end after EOF (state: %s)\n",
               state.name);
+      abort();
+    }
+  }
+  // The prefix is fixed and the account fresh: a prefix command that fails means the harness no
+  // longer reaches its state (or the server broke), and fuzzing that state would be pointless.
+  for (const std::string& tag : expect_ok) {
+    auto it = observed.prefix_status.find(tag);
+    if (it == observed.prefix_status.end() || it->second != "OK") {
+      fprintf(stderr, "session_fuzzer: prefix command %s of state \"%s\" answered %s\n",
+              tag.c_str(), state.name,
+              it == observed.prefix_status.end() ? "nothing" : it->second.c_str());
       abort();
     }
   }
@@ -471,7 +506,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             state.name, w.victim_print.c_str(), print.c_str());
     abort();
   }
-  if (w.strict && FuzzTransport::saw_serverbug_) {
+  if (w.strict && observed.serverbug) {
     fprintf(stderr, "session_fuzzer: [SERVERBUG] in the answers (HADRON_FUZZ_STRICT)\n");
     abort();
   }
