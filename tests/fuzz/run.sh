@@ -22,7 +22,7 @@ TARGETS=(
   "//common/imap:sasl_fuzzer|common/imap/fuzz_corpus/sasl|common/imap/sasl.dict|-max_len=1024"
 )
 # A whole frontend Session in every state against the in-process state service (issue 6).
-TARGETS+=("//frontend/fuzz:session_fuzzer|frontend/fuzz/session_corpus|frontend/fuzz/session.dict|-max_len=8192")
+TARGETS+=("//frontend/fuzz:session_fuzzer|frontend/fuzz/session_corpus|frontend/fuzz/session.dict|-max_len=8192 -entropic=0")
 if [ -f common/imap/mutf7_fuzzer.cc ]; then
   TARGETS+=("//common/imap:mutf7_fuzzer|common/imap/fuzz_corpus/mutf7|common/imap/mutf7.dict|-max_len=1024")
 fi
