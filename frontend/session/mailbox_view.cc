@@ -291,6 +291,13 @@ bool MailboxView::ApplyOwnFlags(const pb::MessageMeta& meta) {
 }
 
 void MailboxView::Apply(const pb::Change& change, bool own) {
+  // The view holds every change up to modseq() (changes are applied in modseq order, and a
+  // poll fills any gap before the stream's events are applied), so one at or below it is a
+  // duplicate: a shared Watch subscription runs behind a view selected from a newer base, and
+  // a poll repeats our own changes. Applying it again would be wrong, not just redundant: an
+  // APPEND of a message expunged since then would come back (its UID is above MaxUid() once
+  // the top messages are gone) and stay for good, as no later change names it again.
+  if (!own && change.modseq() <= modseq_) return;
   switch (change.kind()) {
     case pb::Change::APPEND:
       for (const auto& m : change.messages()) {
@@ -369,10 +376,9 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
     }
   }
   for (; i < known.size(); ++i) expunge.add_expunged(known[i].first);
-  if (expunge.expunged_size() > 0) Enqueue(expunge);
-  if (flags.messages_size() > 0) Enqueue(flags);
-  if (append.messages_size() > 0) Enqueue(append);
-  ApplyPending();
+  // Applied directly, in this order: the three share one modseq, which the view has reached
+  // once the first is applied.
+  for (const pb::Change* c : {&expunge, &flags, &append}) Apply(*c, /*own=*/true);
   modseq_ = modseq;
   return true;
 }
@@ -381,8 +387,8 @@ void MailboxView::ApplyPending() {
   // Changes can be queued out of order: a poll's answer lands behind stream events that are
   // newer (a Watch subscription shared with another session of this frontend runs ahead of a
   // new snapshot). Applied as queued, an APPEND below the highest UID already seen would be
-  // dropped for good. So apply in modseq order; stable, because a resync queues several
-  // changes at one modseq, in the order they must be applied.
+  // dropped for good. So apply in modseq order (stable: our own change and its echo from the
+  // log share a modseq).
   std::stable_sort(pending_.begin(), pending_.end(), [](const auto& a, const auto& b) {
     return a.first.modseq() < b.first.modseq();
   });
