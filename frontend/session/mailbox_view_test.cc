@@ -667,7 +667,7 @@ TEST(MailboxViewTest, SessionsOfOneFrontendConvergeOnTheMailbox) {
     int seeds, initial, steps, sessions;
   };
   // Small mailboxes (the top messages are often expunged) and a large one (natural rebases).
-  for (const Config& c : {Config{1000, 40, 300, 4}, Config{100, 300, 2000, 8}}) {
+  for (const Config& c : {Config{1000, 40, 300, 4}, Config{20, 300, 2000, 8}}) {
     for (int seed = 1; seed <= c.seeds; ++seed) {
       FrontendModel m(seed, c.initial);
       m.Run(c.steps, c.sessions);
