@@ -12,8 +12,11 @@
 #include "absl/strings/str_split.h"
 #include "asio/io_context.hpp"
 #include "asio/signal_set.hpp"
+#include "asio/steady_timer.hpp"
 #include "common/log.h"
 #include "frontend/lmtp/lmtp_server.h"
+#include "common/metrics/http_server.h"
+#include "frontend/ops/readiness.h"
 #include "frontend/server/server.h"
 #include "common/shard/ring.h"
 #include "frontend/state_client/sharded.h"
@@ -30,7 +33,6 @@ ABSL_FLAG(std::string, statesvc_tls_cert, "", "PEM client certificate for the st
 ABSL_FLAG(std::string, statesvc_tls_key, "", "PEM key of --statesvc_tls_cert");
 ABSL_FLAG(bool, statesvc_allow_plaintext, false,
           "allow plaintext gRPC to a non-loopback statesvc (loopback is always allowed)");
-ABSL_FLAG(std::string, metrics_listen, "", "Prometheus metrics listener (not yet served)");
 ABSL_FLAG(int, threads, 0, "I/O threads; 0 = one per core");
 ABSL_FLAG(int64_t, max_literal, 64 << 20, "largest APPEND literal accepted (APPENDLIMIT)");
 ABSL_FLAG(bool, literal_minus, false,
@@ -65,6 +67,13 @@ ABSL_FLAG(bool, loopback_is_secure, true,
 ABSL_FLAG(std::string, lmtp_listen, "", "LMTP (RFC 2033) listener, HOST:PORT; empty: none");
 ABSL_FLAG(int64_t, lmtp_max_message_bytes, 64 << 20, "largest message LMTP accepts (SIZE)");
 ABSL_FLAG(int, lmtp_max_connections, 64, "concurrent LMTP connections");
+// Operations (docs/operations.md "Observability and draining"): metrics, health, draining.
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT for HTTP GET /metrics (Prometheus), /healthz and /readyz; empty: none");
+ABSL_FLAG(std::string, grpc_health_listen, "",
+          "HOST:PORT for grpc.health.v1 (\"\" SERVING while ready); empty: none");
+ABSL_FLAG(int, drain_timeout_seconds, 30,
+          "on SIGTERM, how long running commands may take to finish before the frontend exits");
 
 int main(int argc, char** argv) {
   absl::ParseCommandLine(argc, argv);
@@ -177,12 +186,63 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  // Operations: readiness follows the statesvcs (/readyz, grpc.health.v1), /metrics, and on
+  // SIGTERM a drain: stop accepting, BYE to idle sessions, running commands finish (bounded).
+  std::unique_ptr<hadron::frontend::HealthServer> health;
+  if (!absl::GetFlag(FLAGS_grpc_health_listen).empty()) {
+    auto h = hadron::frontend::HealthServer::Start(absl::GetFlag(FLAGS_grpc_health_listen));
+    if (!h.ok()) {
+      std::cerr << "hadron-frontend: " << h.status().message() << "\n";
+      return 1;
+    }
+    health = std::move(*h);
+  }
+  std::vector<hadron::frontend::Readiness::Target> probe_targets;
+  for (const auto& t : targets) {
+    auto c = hadron::GrpcChannelCredentials(grpc_tls, t);
+    if (!c.ok()) {
+      std::cerr << "hadron-frontend: " << c.status().message() << "\n";
+      return 2;
+    }
+    probe_targets.push_back({t, *c});
+  }
+  hadron::frontend::Readiness readiness(std::move(probe_targets), health.get());
+  std::unique_ptr<hadron::metrics::MetricsHttpServer> metrics_http;
+  if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
+    hadron::metrics::MetricsHttpServer::Options mo;
+    mo.listen = absl::GetFlag(FLAGS_metrics_listen);
+    mo.ready = [&readiness] { return readiness.ready(); };
+    auto m = hadron::metrics::MetricsHttpServer::Start(mo);
+    if (!m.ok()) {
+      std::cerr << "hadron-frontend: " << m.status().message() << "\n";
+      return 1;
+    }
+    metrics_http = std::move(*m);
+  }
+  const auto drain_timeout = std::chrono::seconds(absl::GetFlag(FLAGS_drain_timeout_seconds));
+  std::chrono::steady_clock::time_point drain_deadline;
+  asio::steady_timer drain_timer(io);
+  std::function<void()> wait_drained = [&] {
+    size_t left = server.session_count();
+    if (left == 0 || std::chrono::steady_clock::now() >= drain_deadline) {
+      spdlog::info("drained ({} sessions cut at the deadline); exiting", left);
+      io.stop();
+      return;
+    }
+    drain_timer.expires_after(std::chrono::milliseconds(50));
+    drain_timer.async_wait([&](const asio::error_code& ec) {
+      if (!ec) wait_drained();
+    });
+  };
   asio::signal_set signals(io, SIGINT, SIGTERM);
-  signals.async_wait([&](const asio::error_code&, int) {
-    spdlog::info("shutting down");
+  signals.async_wait([&](const asio::error_code&, int sig) {
+    spdlog::info("signal {}: draining (up to {} s)", sig, drain_timeout.count());
+    readiness.SetDraining();
     server.StopAccepting();
     if (lmtp) lmtp->Stop();
-    io.stop();
+    server.Drain();
+    drain_deadline = std::chrono::steady_clock::now() + drain_timeout;
+    wait_drained();
   });
   // SIGHUP: reload the TLS certificate and key (issue 6); a bad file keeps the old ones.
   asio::signal_set reload(io, SIGHUP);

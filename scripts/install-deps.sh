@@ -17,6 +17,7 @@ PACKAGES=(
   python3-matplotlib  # PNG plots of the benchmark suite (tests/bench/run.sh)
   docker.io docker-compose mmdebstrap  # images + compose stage (deploy/test-images.sh)
   haproxy  # TCP load balancer of the local multi-node cluster (scripts/cluster.sh, issue 7)
+  python3-prometheus-client  # independent /metrics parser for tests/integration/test_operations.py
 )
 
 missing=()

@@ -15,6 +15,7 @@
 #include "absl/flags/parse.h"
 #include "absl/time/time.h"
 #include "common/log.h"
+#include "common/metrics/http_server.h"
 #include "spdlog/spdlog.h"
 #include "statesvc/service/server.h"
 #include "statesvc/store/store.h"
@@ -29,7 +30,6 @@ ABSL_FLAG(bool, grpc_allow_plaintext, false,
 ABSL_FLAG(int64_t, min_free_disk_mb, 64,
           "refuse writes (NO [UNAVAILABLE]) while the data directory has less free space than this");
 ABSL_FLAG(std::string, data_dir, "", "directory of the RocksDB database (created if missing)");
-ABSL_FLAG(std::string, metrics_listen, "", "HOST:PORT for /metrics (not implemented yet)");
 ABSL_FLAG(int64_t, expunged_retention_seconds, 3600,
           "how long an expunged message stays fetchable for sessions not yet told of the expunge");
 ABSL_FLAG(int64_t, changelog_keep, 100000,
@@ -43,6 +43,11 @@ ABSL_FLAG(int64_t, changelog_keep_seconds, 3600,
 // Backups (deploy slice): Mail.Checkpoint / hadronctl backup write RocksDB checkpoints only here.
 ABSL_FLAG(std::string, backup_dir, "",
           "directory for checkpoints (hadronctl backup); empty: checkpoints are refused");
+// Operations (docs/operations.md "Observability and draining"): metrics, health, draining.
+ABSL_FLAG(std::string, metrics_listen, "",
+          "HOST:PORT for HTTP GET /metrics (Prometheus), /healthz and /readyz; empty: none");
+ABSL_FLAG(int, drain_timeout_seconds, 30,
+          "on SIGTERM, how long running calls (in-flight writes) may take before they are cancelled");
 
 namespace {
 
@@ -141,17 +146,42 @@ int main(int argc, char** argv) {
   auto server = hadron::service::Server::Start(store->get(), listen, *credentials);
   if (!server.ok()) return Fail(std::string(server.status().message()));
   g_started = true;
+  // Operations: /metrics (RocksDB statistics and Watch subscriptions at scrape time), /readyz
+  // while serving; the collector goes before the server and store it reads.
+  if (absl::GetFlag(FLAGS_drain_timeout_seconds) < 0) return Fail("--drain_timeout_seconds must be >= 0");
+  std::atomic<bool> ready{true};
+  hadron::store::Store* store_ptr = store->get();
+  hadron::service::Server* server_ptr = server->get();
+  hadron::metrics::ScopedCollector collector(
+      hadron::metrics::Registry::Global(), [store_ptr, server_ptr](auto& out) {
+        store_ptr->CollectMetrics(out);
+        out.push_back({"hadron_statesvc_watch_subscriptions",
+                       "Mailboxes subscribed by the Watch streams (sum over streams)",
+                       hadron::metrics::Type::kGauge,
+                       {{"", {}, static_cast<double>(server_ptr->WatchSubscriptions())}}});
+      });
+  std::unique_ptr<hadron::metrics::MetricsHttpServer> metrics_http;
   if (!absl::GetFlag(FLAGS_metrics_listen).empty()) {
-    spdlog::warn("metrics endpoint not implemented yet; --metrics_listen ignored");
+    hadron::metrics::MetricsHttpServer::Options mo;
+    mo.listen = absl::GetFlag(FLAGS_metrics_listen);
+    mo.ready = [&ready] { return ready.load(); };
+    auto m = hadron::metrics::MetricsHttpServer::Start(mo);
+    if (!m.ok()) return Fail(std::string(m.status().message()));
+    metrics_http = std::move(*m);
+    spdlog::info("metrics on {}", mo.listen);
   }
   spdlog::info("serving on port {} with data in {}", (*server)->port(), data_dir);
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
-  spdlog::info("signal {}: shutting down", sig);
-  (*server)->Shutdown();
+  spdlog::info("signal {}: draining (up to {} s), then closing the database", sig,
+               absl::GetFlag(FLAGS_drain_timeout_seconds));
+  ready = false;
+  (*server)->Shutdown(absl::Seconds(absl::GetFlag(FLAGS_drain_timeout_seconds)));
+  metrics_http.reset();
+  collector.Reset();
   server->reset();
-  store->reset();
+  store->reset();  // flushes the memtables and closes RocksDB
   spdlog::info("stopped");
   return 0;
 }

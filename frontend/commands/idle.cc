@@ -7,6 +7,7 @@
 #include "frontend/commands/commands.h"
 #include "frontend/commands/util.h"
 #include "frontend/session/session.h"
+#include "frontend/session/session_metrics.h"
 
 namespace hadron::frontend {
 
@@ -16,6 +17,12 @@ asio::awaitable<void> CmdIdle(Session& s, const imap::Command& cmd) {
   const auto deadline = Clock::now() + s.config().idle_timeout;
   auto keepalive_at = Clock::now() + s.config().idle_keepalive;
   for (;;) {
+    if (s.draining()) {  // operations: an IDLE session is idle; the frontend is shutting down
+      co_await s.Send("* BYE Server shutting down\r\n");
+      Metrics().drain_byes.Inc();
+      s.set_logout();
+      co_return;
+    }
     if (auto line = s.reader().NextLine()) {
       if (absl::EqualsIgnoreCase(absl::StripAsciiWhitespace(*line), "DONE")) break;
       co_await s.Tagged(cmd, "BAD", "Expected DONE.");

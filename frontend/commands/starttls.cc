@@ -1,5 +1,6 @@
 // STARTTLS (RFC 3501 6.2.1): the handshake starts right after the tagged OK. Bytes the client
 // pipelined after the command are discarded (they were sent in the clear).
+#include "common/log.h"
 #include "frontend/commands/commands.h"
 #include "frontend/session/session.h"
 #include "spdlog/spdlog.h"
@@ -15,7 +16,8 @@ asio::awaitable<void> CmdStartTls(Session& s, const imap::Command& cmd) {
   s.reader() = imap::CommandReader(s.ReaderLimits());
   absl::Status st = co_await s.transport().StartTls();
   if (!st.ok()) {
-    spdlog::info("STARTTLS handshake failed: {}", st.ToString());
+    LogWith(spdlog::level::info, {{"session", s.id()}}, "STARTTLS handshake failed: {}",
+            st.ToString());
     s.set_logout();
   }
 }

@@ -83,6 +83,10 @@ class CommandReader {
 
   // Bytes received and not yet consumed (for tests and output-buffer accounting).
   size_t buffered() const;
+  // True between commands: nothing buffered and no command partly received (draining).
+  bool between_commands() const {
+    return state_ == State::kLine && command_.empty() && Available() == 0;
+  }
   // Removes and returns the bytes received and not yet consumed (COMPRESS: they are the start
   // of the compressed stream). Only between commands.
   std::string TakeBuffered();

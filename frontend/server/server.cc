@@ -2,6 +2,7 @@
 #include "frontend/server/server.h"
 
 #include "frontend/commands/commands.h"
+#include "frontend/session/session_metrics.h"
 
 #include <utility>
 
@@ -39,8 +40,14 @@ class TcpTransport final : public Transport {
   }
 
   asio::awaitable<size_t> ReadSome(asio::mutable_buffer buf) override {
-    if (tls_active_) co_return co_await stream_.async_read_some(buf, asio::use_awaitable);
-    co_return co_await stream_.next_layer().async_read_some(buf, asio::use_awaitable);
+    size_t n;
+    if (tls_active_) {
+      n = co_await stream_.async_read_some(buf, asio::use_awaitable);
+    } else {
+      n = co_await stream_.next_layer().async_read_some(buf, asio::use_awaitable);
+    }
+    Metrics().bytes_received.Inc(n);
+    co_return n;
   }
 
   asio::awaitable<void> Write(std::string_view data) override {
@@ -61,6 +68,7 @@ class TcpTransport final : public Transport {
     } else {
       co_await asio::async_write(stream_.next_layer(), asio::buffer(data), asio::use_awaitable);
     }
+    Metrics().bytes_sent.Inc(data.size());
   }
 
   bool tls_active() const override { return tls_active_; }
@@ -114,12 +122,47 @@ absl::StatusOr<tcp::endpoint> ParseEndpoint(const std::string& hostport) {
   return tcp::endpoint(addr, static_cast<uint16_t>(port));
 }
 
+// Operations: runs a command through the command table and counts it by name and result.
+asio::awaitable<void> DispatchWithMetrics(Session& s, const imap::Command& cmd) {
+  const auto start = std::chrono::steady_clock::now();
+  // Known verbs only as label values: a client's made-up verb must not create a series.
+  const CommandSpec* spec = FindCommand(cmd.name, cmd.uid);
+  const std::string name = spec != nullptr ? std::string(spec->name) : std::string("UNKNOWN");
+  s.clear_last_status();
+  co_await DispatchCommand(s, cmd);
+  const std::string& status = s.last_status();
+  FrontendMetrics& m = Metrics();
+  m.commands.WithLabels({name, status.empty() ? std::string_view("NONE") : status}).Inc();
+  m.command_seconds.WithLabels({name}).Observe(
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+}
+
 }  // namespace
 
 Server::Server(asio::io_context& io, StateClient& state, MailboxWatcher* watcher,
                ServerOptions options)
     : io_(io), state_(state), watcher_(watcher), options_(std::move(options)) {
-  options_.session.dispatch = &DispatchCommand;
+  options_.session.dispatch = &DispatchWithMetrics;
+  Metrics();  // the families exist (at zero) from the first scrape
+}
+
+void Server::Drain() {
+  std::vector<std::shared_ptr<Session>> live;
+  {
+    absl::MutexLock lock(&sessions_->mu);
+    sessions_->draining = true;
+    for (auto& [p, weak] : sessions_->live) {
+      if (auto s = weak.lock()) live.push_back(std::move(s));
+    }
+  }
+  Metrics().draining.Set(1);
+  spdlog::info("draining: {} sessions", live.size());
+  for (auto& s : live) s->BeginDrain();
+}
+
+size_t Server::session_count() const {
+  absl::MutexLock lock(&sessions_->mu);
+  return sessions_->live.size();
 }
 
 absl::StatusOr<std::shared_ptr<asio::ssl::context>> Server::LoadTls() const {
@@ -214,6 +257,7 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
       auto ep = socket.remote_endpoint(ec);
       slot = limits->Connect(ec ? std::string("?") : ep.address().to_string());
       if (!slot) {
+        Metrics().connections_rejected.Inc();
         // Over a limit (issue 6): say so in plain text where the protocol allows it.
         if (!implicit_tls) {
           asio::write(socket, asio::buffer(std::string_view(
@@ -232,9 +276,28 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
     auto* raw = transport.get();
     auto session = std::make_shared<Session>(executor, std::move(transport), state_, watcher_,
                                              options_.session);
+    // Operations: connection gauges, and the session registry draining walks.
+    Metrics().connections_total.Inc();
+    Metrics().connections.Inc();
+    bool drain_now;
+    {
+      absl::MutexLock lock(&sessions_->mu);
+      sessions_->live[session.get()] = session;
+      drain_now = sessions_->draining;
+    }
+    if (drain_now) session->BeginDrain();
     asio::co_spawn(
         executor,
-        [session, raw, implicit_tls, slot]() -> asio::awaitable<void> {
+        [registry = sessions_, session, raw, implicit_tls, slot]() -> asio::awaitable<void> {
+          struct Unregister {
+            std::shared_ptr<Sessions> registry;
+            const Session* session;
+            ~Unregister() {
+              Metrics().connections.Dec();
+              absl::MutexLock lock(&registry->mu);
+              registry->live.erase(session);
+            }
+          } unregister{registry, session.get()};
           if (implicit_tls) {
             absl::Status st = co_await raw->StartTls();
             if (!st.ok()) {

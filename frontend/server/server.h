@@ -8,6 +8,7 @@
 #include <string>
 
 #include "absl/base/thread_annotations.h"
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/synchronization/mutex.h"
@@ -41,6 +42,10 @@ class Server {
   // Reads the certificate and key files again (SIGHUP): new connections use them, running
   // sessions keep theirs. On error the previous certificate stays in use.
   absl::Status ReloadTls() ABSL_LOCKS_EXCLUDED(tls_mu_);
+  // Draining (SIGTERM): tells every session to end once idle (Session::BeginDrain).
+  void Drain();
+  // Sessions still running.
+  size_t session_count() const;
 
  private:
   asio::awaitable<void> AcceptLoop(std::shared_ptr<void> acceptor, bool implicit_tls);
@@ -54,6 +59,14 @@ class Server {
   mutable absl::Mutex tls_mu_;
   std::shared_ptr<asio::ssl::context> tls_ ABSL_GUARDED_BY(tls_mu_);
   std::vector<std::shared_ptr<void>> acceptors_;
+  // Live sessions (operations: draining), by address. Shared with the session coroutines,
+  // which may outlive the Server when the io_context is stopped with sessions still open.
+  struct Sessions {
+    absl::Mutex mu;
+    absl::flat_hash_map<const Session*, std::weak_ptr<Session>> live ABSL_GUARDED_BY(mu);
+    bool draining ABSL_GUARDED_BY(mu) = false;
+  };
+  std::shared_ptr<Sessions> sessions_ = std::make_shared<Sessions>();
 };
 
 }  // namespace hadron::frontend

@@ -13,7 +13,9 @@
 #include "asio/steady_timer.hpp"
 #include "asio/this_coro.hpp"
 #include "asio/use_awaitable.hpp"
+#include "common/log.h"
 #include "common/overquota.h"
+#include "frontend/session/session_metrics.h"
 #include "spdlog/spdlog.h"
 
 namespace hadron::frontend {
@@ -28,7 +30,8 @@ Session::Session(asio::any_io_executor executor, std::unique_ptr<Transport> tran
       reader_(ReaderLimits()),
       want_read_(executor, 1),
       events_(executor, 8),
-      timer_(executor) {}
+      timer_(executor),
+      id_(NewSessionId()) {}
 
 Authenticated* Session::auth() {
   if (auto* a = std::get_if<Authenticated>(&session_state_)) return a;
@@ -44,6 +47,7 @@ MailboxView* Session::view() {
 void Session::Deselect() {
   if (auto* s = std::get_if<Selected>(&session_state_)) {
     if (watcher_ && s->watch_handle) watcher_->Unsubscribe(s->watch_handle);
+    MailboxDeselected(s->auth.account_id, s->view->mailbox_id());  // operations
     Authenticated a = s->auth;
     session_state_ = a;
   }
@@ -101,6 +105,7 @@ void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
                                    });
                                  });
   }
+  MailboxSelected(a.account_id, view->mailbox_id());  // operations
   session_state_ = Selected{a, std::move(view), handle};
   RefreshMode();
   // Another session on this frontend may have subscribed the mailbox earlier, so the stream can
@@ -225,6 +230,7 @@ asio::awaitable<void> Session::Send(std::string_view data) {
 
 asio::awaitable<void> Session::Tagged(const imap::Command& cmd, std::string_view status,
                                       std::string_view text) {
+  last_status_.assign(status.data(), status.size());  // operations: command metrics
   std::string line;
   line.reserve(cmd.tag.size() + status.size() + text.size() + 4);
   line.append(cmd.tag).append(" ").append(status).append(" ").append(text).append("\r\n");
@@ -260,7 +266,8 @@ asio::awaitable<void> Session::Fail(const imap::Command& cmd, const absl::Status
       code = "[CANNOT] ";
       break;
     default:
-      spdlog::error("command {} failed: {}", cmd.name, status.ToString());
+      LogWith(spdlog::level::err, {{"session", id_}}, "command {} failed: {}", cmd.name,
+              status.ToString());
       co_await Tagged(cmd, "NO", "[SERVERBUG] Internal error");
       co_return;
   }
@@ -409,8 +416,10 @@ asio::awaitable<Session::Wait> Session::WaitInput(std::chrono::milliseconds time
   }
 }
 
-asio::awaitable<bool> Session::WaitInputUntil(std::chrono::steady_clock::time_point deadline) {
+asio::awaitable<bool> Session::WaitInputUntil(std::chrono::steady_clock::time_point deadline,
+                                              bool wake_on_drain) {
   for (;;) {
+    if (wake_on_drain && draining_) co_return false;
     auto now = std::chrono::steady_clock::now();
     if (now >= deadline) co_return false;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) +
@@ -430,14 +439,27 @@ asio::awaitable<std::optional<std::string>> Session::ReadLine() {
 asio::awaitable<void> Session::Run() {
   auto self = shared_from_this();
   asio::co_spawn(executor_, ReaderLoop(), asio::detached);
+  LogWith(spdlog::level::info, {{"session", id_}, {"peer", transport_->peer()}},
+          "session started{}", transport_->tls_active() ? " (TLS)" : "");
+  std::string end_reason = "logout";
   try {
     co_await Send(absl::StrCat("* OK [CAPABILITY ", Capabilities(), "] ", config_.server_name,
                                " ready.\r\n"));
     while (!logout_) {
       auto event = reader_.Next();
       if (std::holds_alternative<imap::CommandReader::NeedMore>(event)) {
+        // Draining (operations): between commands with no command bytes pending, say BYE.
+        const bool between_commands = reader_.between_commands();
+        if (draining_ && between_commands) {
+          co_await Send("* BYE Server shutting down\r\n");
+          Metrics().drain_byes.Inc();
+          end_reason = "drained";
+          break;
+        }
         auto timeout = auth() ? config_.idle_timeout : config_.login_timeout;
-        bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + timeout);
+        bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + timeout,
+                                           /*wake_on_drain=*/between_commands);
+        if (!got && draining_ && between_commands) continue;  // operations: to the BYE above
         if (!got) {
           co_await Send("* BYE Autologout; idle for too long\r\n");
           break;
@@ -452,6 +474,7 @@ asio::awaitable<void> Session::Run() {
         }
         co_await config_.dispatch(*this, parsed->command);
       } else if (auto* err = std::get_if<imap::CommandReader::Error>(&event)) {
+        Metrics().commands.WithLabels({"UNPARSED", err->too_big ? "NO" : "BAD"}).Inc();
         if (err->nonsync_too_big) {
           co_await Send(absl::StrCat(err->tag, " BAD [TOOBIG] ", err->message, "\r\n"));
         } else if (err->too_big) {
@@ -466,16 +489,36 @@ asio::awaitable<void> Session::Run() {
       }
     }
   } catch (const asio::system_error& e) {
-    spdlog::info("session {} ended: {}", transport_->peer(), e.code().message());
+    end_reason = e.code().message();
   } catch (const std::exception& e) {
-    spdlog::error("session {} failed: {}", transport_->peer(), e.what());
+    LogWith(spdlog::level::err, {{"session", id_}}, "session failed: {}", e.what());
+    end_reason = "failed";
   }
+  LogWith(spdlog::level::info, {{"session", id_}}, "session ended: {}", end_reason);
   closed_ = true;
   Deselect();
   timer_.cancel();
   want_read_.close();
   events_.close();
   transport_->Close();
+}
+
+}  // namespace hadron::frontend
+
+namespace hadron::frontend {
+
+void Session::BeginDrain() {
+  std::weak_ptr<Session> weak = weak_from_this();
+  asio::post(executor_, [weak] {
+    auto self = weak.lock();
+    if (!self || self->draining_) return;
+    self->draining_ = true;
+    // Wakes a session waiting between commands or in IDLE; the events channel is the one way.
+    if (!self->wake_pending_) {
+      self->wake_pending_ = true;
+      self->events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
+    }
+  });
 }
 
 }  // namespace hadron::frontend

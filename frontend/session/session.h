@@ -93,8 +93,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // Throws on disconnect.
   enum class Wait { kInput, kEvent, kTimeout };
   asio::awaitable<Wait> WaitInput(std::chrono::milliseconds timeout);
-  // Waits for input until `deadline`, ignoring change events; false on timeout.
-  asio::awaitable<bool> WaitInputUntil(std::chrono::steady_clock::time_point deadline);
+  // Waits for input until `deadline`, ignoring change events; false on timeout (and, with
+  // `wake_on_drain`, as soon as the session is draining).
+  asio::awaitable<bool> WaitInputUntil(std::chrono::steady_clock::time_point deadline,
+                                       bool wake_on_drain = false);
 
   // Applies the changes queued for the view and emits what RFC 3501 7.4.1 allows. With
   // `poll`, first reads the change log from the statesvc (NOOP, CHECK, after SELECT, after a
@@ -155,6 +157,18 @@ class Session : public std::enable_shared_from_this<Session> {
   // Maps a state-service error to an IMAP NO/BAD line for `cmd`.
   asio::awaitable<void> Fail(const imap::Command& cmd, const absl::Status& status);
 
+  // --- operations (session_metrics.h, docs/operations.md) ---
+  // The id every log line about this session carries ("session" field).
+  const std::string& id() const { return id_; }
+  // Draining (SIGTERM), callable from any thread: an idle session (between commands with no
+  // command bytes pending, or in IDLE) is sent "* BYE Server shutting down" and closed; a
+  // running command finishes first.
+  void BeginDrain();
+  bool draining() const { return draining_; }
+  // The status word of the last tagged answer ("OK", "NO", "BAD"; "" before one), for metrics.
+  const std::string& last_status() const { return last_status_; }
+  void clear_last_status() { last_status_.clear(); }
+
  private:
   asio::awaitable<void> ReaderLoop();
   asio::awaitable<void> Emit(bool allow_expunge);
@@ -191,6 +205,10 @@ class Session : public std::enable_shared_from_this<Session> {
   bool compression_active_ = false;
   EnabledExtensions enabled_;
   std::unique_ptr<ConnectionLimits::Token> login_token_;
+  // Operations: log id, drain flag (set on the session's strand), last tagged status.
+  const std::string id_;
+  bool draining_ = false;
+  std::string last_status_;
 };
 
 }  // namespace hadron::frontend

@@ -12,6 +12,8 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/time/clock.h"
+#include "common/metrics/metrics.h"
 #include "asio/post.hpp"
 #include "asio/steady_timer.hpp"
 #include "frontend/state_client/watcher.h"
@@ -26,6 +28,43 @@ namespace pb = ::hadron::state::v1;
 using Key = std::pair<uint64_t, uint64_t>;
 
 class GrpcWatcher;
+
+// Operations: the Watch stream's events, reconnects and lag (statesvc publish -> here).
+struct WatchMetricsT {
+  metrics::Counter& events;
+  metrics::Counter& reconnects;
+  metrics::Histogram& lag;
+};
+WatchMetricsT& WatchMetrics() {
+  static WatchMetricsT* m = [] {
+    auto& r = metrics::Registry::Global();
+    return new WatchMetricsT{
+        r.AddCounter("hadron_frontend_watch_events_total",
+                     "Events received on the Watch streams from the statesvcs")
+            .Get(),
+        r.AddCounter("hadron_frontend_watch_reconnects_total",
+                     "Watch streams that ended and were reconnected")
+            .Get(),
+        r.AddHistogram("hadron_frontend_event_lag_seconds",
+                       "Event-stream lag: from the statesvc publishing a committed change to "
+                       "this frontend receiving it (wall clocks; live events only)",
+                       {},
+                       {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5,
+                        5, 10})
+            .Get(),
+    };
+  }();
+  return *m;
+}
+
+void ObserveEvent(const pb::WatchEvent& ev) {
+  WatchMetricsT& m = WatchMetrics();
+  m.events.Inc();
+  if (ev.commit_unix_micros() > 0) {
+    int64_t now = absl::ToUnixMicros(absl::Now());
+    m.lag.Observe(static_cast<double>(std::max<int64_t>(0, now - ev.commit_unix_micros())) / 1e6);
+  }
+}
 
 // One stream's life. Deleted by itself in OnDone, after telling the watcher.
 class Stream final : public grpc::ClientBidiReactor<pb::WatchRequest, pb::WatchEvent> {
@@ -99,6 +138,7 @@ class GrpcWatcher final : public MailboxWatcher {
  public:
   GrpcWatcher(std::shared_ptr<grpc::Channel> channel, asio::io_context& io)
       : stub_(pb::State::NewStub(channel)), io_(io), timer_(io) {
+    WatchMetrics();  // operations: the families are listed (at zero) from the start
     Connect();
   }
   ~GrpcWatcher() override {
@@ -168,6 +208,7 @@ class GrpcWatcher final : public MailboxWatcher {
   // --- called by Stream ---
   void OnEvent(const pb::WatchEvent& ev) {
     connected_ = true;
+    ObserveEvent(ev);  // operations: event-stream lag
     std::vector<Listener> targets;
     {
       absl::MutexLock l(&mu_);
@@ -192,6 +233,7 @@ class GrpcWatcher final : public MailboxWatcher {
       backoff_ = std::min(backoff_ * 2, std::chrono::milliseconds(1000));
     }
     spdlog::warn("watch stream ended: {}; reconnecting", status.error_message());
+    WatchMetrics().reconnects.Inc();
     // The timer belongs to the io_context: arm it there, not on this gRPC thread.
     asio::post(io_, [this, delay] {
       timer_.expires_after(delay);

@@ -1,6 +1,8 @@
 // In-process fan-out of committed changes to Watch streams, with a bounded queue per stream.
 #include "statesvc/events/hub.h"
 
+#include "absl/time/clock.h"
+
 #include <algorithm>
 
 namespace hadron::events {
@@ -61,6 +63,7 @@ void Hub::OnChange(uint64_t account, uint64_t mailbox, const store::Change& chan
   e.account = account;
   e.mailbox = mailbox;
   e.change = change;
+  e.commit_unix_micros = absl::ToUnixMicros(absl::Now());
   Publish(e);
 }
 

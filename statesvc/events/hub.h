@@ -24,6 +24,7 @@ struct Event {
   std::optional<store::Change> change;
   bool resync = false;        // the stream lost events for this mailbox: select again
   bool mailbox_gone = false;  // deleted
+  int64_t commit_unix_micros = 0;  // live events: when published (operations: stream lag)
 };
 
 // Receives events for the mailboxes it subscribed to. Deliver must not block: it runs on the

@@ -99,6 +99,7 @@ void ToProto(const events::Event& event, state::v1::WatchEvent* out) {
   if (event.change) ToProto(*event.change, out->mutable_change());
   out->set_resync(event.resync);
   out->set_mailbox_gone(event.mailbox_gone);
+  out->set_commit_unix_micros(event.commit_unix_micros);
 }
 
 absl::StatusOr<store::SearchKey> FromProto(const state::v1::SearchKey& key) {

@@ -4,6 +4,7 @@
 #include <chrono>
 
 #include "grpcpp/health_check_service_interface.h"
+#include "statesvc/service/rpc_metrics.h"
 
 namespace hadron::service {
 
@@ -21,6 +22,10 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
   builder.SetMaxSendMessageSize(kMaxMessageBytes);
   builder.RegisterService(&s->state_);
   builder.RegisterService(&s->mail_);
+  // Operations: RPC metrics by method and code (rpc_metrics.cc).
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
+  creators.push_back(NewRpcMetricsFactory());
+  builder.experimental().SetInterceptorCreators(std::move(creators));
   // The listener first: calls may arrive as soon as the server starts.
   store->SetListener(&s->hub_);
   s->server_ = builder.BuildAndStart();
@@ -30,16 +35,25 @@ absl::StatusOr<std::unique_ptr<Server>> Server::Start(
     s->shut_down_ = true;
     return absl::UnavailableError("cannot listen on " + listen);
   }
+  // grpc.health.v1: "" is SERVING from the start (gRPC's default service); the services too.
+  if (auto* health = s->server_->GetHealthCheckService()) {
+    health->SetServingStatus("hadron.state.v1.State", true);
+    health->SetServingStatus("hadron.mail.v1.Mail", true);
+  }
+  s->serving_ = true;
   return s;
 }
 
-void Server::Shutdown() {
+void Server::Shutdown(absl::Duration drain) {
   if (shut_down_) return;
   shut_down_ = true;
+  serving_ = false;
   if (server_) {
-    // Unary calls finish in milliseconds; what is still open after this is a Watch stream,
-    // which never ends by itself and is cancelled (frontends reconnect and resume).
-    server_->Shutdown(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+    if (auto* health = server_->GetHealthCheckService()) health->SetServingStatus(false);
+    // Watch streams never end by themselves: end them first (frontends reconnect and resume),
+    // so the deadline below only bounds the unary calls still running (in-flight writes).
+    state_.EndWatches();
+    server_->Shutdown(absl::ToChronoTime(absl::Now() + drain));
     server_->Wait();
     state_.WaitForWatchesDone(absl::Seconds(5));
   }

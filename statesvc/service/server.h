@@ -1,10 +1,12 @@
 // The state service's gRPC server: State, Mail and grpc.health.v1 on one port.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/time.h"
 #include "grpcpp/grpcpp.h"
 #include "statesvc/events/hub.h"
 #include "statesvc/service/mail_service.h"
@@ -25,8 +27,13 @@ class Server {
   ~Server();  // Shutdown()
 
   int port() const { return port_; }
-  // Stops accepting, ends streams, waits for running calls (up to a short deadline).
-  void Shutdown();
+  // Stops accepting, ends the Watch streams, lets running calls finish for up to `drain` (then
+  // cancels them) and waits for their handlers to return. Health turns NOT_SERVING first.
+  void Shutdown(absl::Duration drain = absl::Milliseconds(500));
+  // True from a successful Start until Shutdown (readiness).
+  bool serving() const { return serving_.load(); }
+  // The Watch subscriptions (account, mailbox) of all streams.
+  size_t WatchSubscriptions() { return hub_.SubscriptionCount(); }
 
  private:
   explicit Server(store::Store* store);
@@ -38,6 +45,7 @@ class Server {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
   bool shut_down_ = false;
+  std::atomic<bool> serving_{false};
 };
 
 }  // namespace hadron::service

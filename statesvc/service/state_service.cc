@@ -21,18 +21,27 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
  public:
   WatchReactor(store::Store* store, events::Hub* hub, size_t limit, WatchCount* count)
       : store_(store), hub_(hub), count_(count) {
-    {
-      absl::MutexLock lock(&count_->mu);
-      ++count_->active;
-    }
     link_ = std::make_shared<Link>();
     link_->reactor = this;
     std::shared_ptr<Link> link = link_;
+    bool draining;
+    {
+      absl::MutexLock lock(&count_->mu);
+      ++count_->active;
+      draining = count_->draining;
+      if (!draining) {
+        count_->enders[this] = [link] {
+          absl::MutexLock l(&link->mu);
+          if (link->reactor != nullptr) link->reactor->End();
+        };
+      }
+    }
     queue_ = std::make_shared<events::EventQueue>(limit, [link] {
       absl::MutexLock lock(&link->mu);
       if (link->reactor != nullptr) link->reactor->MaybeWrite();
     });
     StartRead(&request_);
+    if (draining) End();
     // gRPC hands this reactor to other threads (and finally to OnDone) with its own ordering,
     // which TSAN cannot see.
     HADRON_HAPPENS_BEFORE(this);
@@ -75,15 +84,28 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
     }
     hub_->UnsubscribeAll(queue_.get());
     WatchCount* count = count_;
+    const void* key = this;
     delete this;
     // Last: the server may destroy the hub once every reactor is done with it.
     absl::MutexLock lock(&count->mu);
+    count->enders.erase(key);
     --count->active;
   }
 
   void MaybeWrite() {
     absl::MutexLock lock(&mu_);
     WriteNextLocked();
+  }
+
+  // Draining: finish now, or once the write in flight is done.
+  void End() {
+    absl::MutexLock lock(&mu_);
+    closing_ = true;
+    draining_ = true;
+    if (!writing_ && !finished_) {
+      finished_ = true;
+      Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "statesvc shutting down"));
+    }
   }
 
  private:
@@ -123,7 +145,8 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
     if (writing_ || finished_) return;
     if (closing_) {
       finished_ = true;
-      Finish(grpc::Status::OK);
+      Finish(draining_ ? grpc::Status(grpc::StatusCode::UNAVAILABLE, "statesvc shutting down")
+                       : grpc::Status::OK);
       return;
     }
     auto e = queue_->Pop();
@@ -145,6 +168,7 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
   bool writing_ ABSL_GUARDED_BY(mu_) = false;
   bool closing_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool draining_ ABSL_GUARDED_BY(mu_) = false;
 };
 
 }  // namespace
@@ -416,6 +440,21 @@ grpc::Status StateService::AppendBatch(grpc::ServerContext*,
   for (uint32_t uid : r->uids) resp->add_uids(uid);
   resp->set_modseq(r->modseq);
   return grpc::Status::OK;
+}
+
+}  // namespace hadron::service
+
+namespace hadron::service {
+
+void StateService::EndWatches() {
+  std::vector<std::function<void()>> enders;
+  {
+    absl::MutexLock lock(&watches_.mu);
+    watches_.draining = true;
+    for (auto& [key, fn] : watches_.enders) enders.push_back(fn);
+  }
+  // Outside watches_.mu: ending takes the reactor's locks (the order the event path uses).
+  for (auto& fn : enders) fn();
 }
 
 }  // namespace hadron::service

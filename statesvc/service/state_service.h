@@ -1,6 +1,9 @@
 // hadron.state.v1.State over the store: unary calls on the sync API, Watch as a callback reactor.
 #pragma once
 
+#include <functional>
+
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "hadron/state/v1/state.grpc.pb.h"
@@ -16,6 +19,9 @@ inline constexpr size_t kWatchQueueLimit = 10000;
 struct WatchCount {
   absl::Mutex mu;
   int active ABSL_GUARDED_BY(mu) = 0;
+  // Draining (operations): once set, new streams end at once; `enders` end the open ones.
+  bool draining ABSL_GUARDED_BY(mu) = false;
+  absl::flat_hash_map<const void*, std::function<void()>> enders ABSL_GUARDED_BY(mu);
 };
 
 class StateService final
@@ -84,6 +90,9 @@ class StateService final
   // After the gRPC server has shut down: waits (up to `timeout`) until every Watch reactor has
   // run OnDone, which gRPC may do after Server::Wait() returns, and which uses the hub.
   void WaitForWatchesDone(absl::Duration timeout);
+  // Draining: ends every open Watch stream (UNAVAILABLE; frontends reconnect and resume) and
+  // every new one, so that Server::Shutdown waits only for unary calls.
+  void EndWatches();
 
  private:
   store::Store* store_;

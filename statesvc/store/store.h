@@ -20,6 +20,7 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "absl/types/span.h"
+#include "common/metrics/metrics.h"
 #include "statesvc/store/password.h"
 #include "statesvc/store/records.h"
 #include "statesvc/store/types.h"
@@ -29,6 +30,7 @@ class DB;
 class ColumnFamilyHandle;
 class Snapshot;
 class WriteBatch;
+class Statistics;
 }  // namespace rocksdb
 
 namespace hadron::store {
@@ -211,6 +213,9 @@ class Store {
   // to options.backup_dir or absolute inside it. Safe while serving.
   absl::StatusOr<CheckpointInfo> Checkpoint(std::string_view dir);
 
+  // Operations (stats.cc): RocksDB statistics and properties as Prometheus families.
+  void CollectMetrics(std::vector<metrics::CollectedFamily>& out);
+
  private:
   // FAILED_PRECONDITION when the shard ring places `lower_name` on another shard (issue 7).
   absl::Status CheckShardOwner(std::string_view lower_name) const;
@@ -297,6 +302,7 @@ class Store {
   std::string dir_;  // the data directory (free-space checks)
   rocksdb::DB* db_;
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::shared_ptr<rocksdb::Statistics> statistics_;  // operations metrics (stats.cc)
   ChangeListener* listener_ = nullptr;
 
   absl::Mutex accounts_mu_;  // serializes account creation and deletion

@@ -18,5 +18,6 @@ int CmdShardRebalance(const std::vector<std::string>& args);  // sharding: cmd_r
 int CmdImport(const std::vector<std::string>& args);
 int CmdExport(const std::vector<std::string>& args);
 int CmdWatch(const std::vector<std::string>& args);
+int CmdHealth(const std::vector<std::string>& args);  // grpc.health.v1 (operations)
 
 }  // namespace hadronctl

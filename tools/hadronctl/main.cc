@@ -54,6 +54,7 @@ const Command kCommands[] = {
     {"quota", CmdQuota, "  quota get NAME\n  quota set NAME [STORAGE=KIB] [MESSAGE=N]   (a resource left out: no limit)\n"},
     {"backup", CmdBackup, "  backup [--dir=DIR]   (RocksDB checkpoint inside the statesvc's --backup_dir)\n"},
     {"shard", CmdShard, "  shard owner NAME...   (each account's shard index and address)\n  shard rebalance --from=OLD_LIST --to=NEW_LIST [--dry_run] [--account=NAME]\n"},
+    {"health", CmdHealth, "  health --target=HOST:PORT [--service=NAME]   (grpc.health.v1; exit 0 when SERVING)\n"},
 };
 
 std::string UsageText() {
