@@ -206,7 +206,8 @@ std::string Session::Capabilities() const {
 }
 
 void Session::Trace(char who, std::string_view line) const {
-  spdlog::info("trace {} {}: {}", transport_->peer(), who, line);
+  LogWith(spdlog::level::info, {{"session", id_}}, "trace {} {}: {}", transport_->peer(), who,
+          line);
 }
 
 asio::awaitable<void> Session::Send(std::string_view data) {
