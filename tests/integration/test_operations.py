@@ -228,6 +228,19 @@ def test_readiness_follows_statesvc(ops):
     wait_for(lambda: ops.health(fe_health)[0] == 0, what="grpc health SERVING again")
 
 
+def login_retrying(ops, user, pw, timeout=10):
+    """Logs in once the frontend's own channel to a restarted statesvc is back (its reconnect
+    backoff is up to a second; readiness probes on a channel of their own)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return ops.imap(user, pw)
+        except Exception:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
 def read_until(sock, pattern, timeout=10):
     sock.settimeout(timeout)
     data = b""
@@ -336,7 +349,7 @@ def test_sigterm_statesvc_keeps_acknowledged_writes(ops):
         [(f, os.path.getsize(os.path.join(ops.data_dir, f))) for f in wals]
     ops.start_statesvc()
     wait_for(lambda: http_get(ops.fe_metrics, "/readyz")[0] == 200, what="frontend ready")
-    c = ops.imap("sam", "pw")
+    c = login_retrying(ops, "sam", "pw")
     typ, _ = c.select("INBOX")
     assert typ == "OK"
     typ, data = c.uid("SEARCH", "ALL")
