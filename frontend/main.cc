@@ -198,7 +198,7 @@ int main(int argc, char** argv) {
     health = std::move(*h);
   }
   std::vector<hadron::frontend::Readiness::Target> probe_targets;
-  for (const auto& t : targets) {
+  for (const auto& t : ring->addresses()) {
     auto c = hadron::GrpcChannelCredentials(grpc_tls, t);
     if (!c.ok()) {
       std::cerr << "hadron-frontend: " << c.status().message() << "\n";
