@@ -34,8 +34,8 @@ done
 declare -A expect=(
   [broken-type]="containerPort must be integer"
   [broken-missing]="must have required property maxReplicas"
-  [broken-unknown]="readinessProbe.tcpSocket.prot: unknown field"
-  [broken-drain]="terminationGracePeriodSeconds 3"
+  [broken-unknown]="readinessProbe.grpc.prot: unknown field"
+  [broken-drain]="terminationGracePeriodSeconds 20"
   [broken-shards]="--shards=2 but replicas 3"
 )
 for fixture in "${!expect[@]}"; do
