@@ -113,8 +113,12 @@ std::shared_ptr<grpc::Channel> NewStateChannel(
   // A restarted statesvc must be found again within a second, not after gRPC's default
   // exponential backoff (up to two minutes) during which every call fails fast.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
+  // gRPC core reads the "minimum reconnect backoff" as the time one connection attempt (TCP, TLS
+  // handshake, HTTP/2 SETTINGS) may take. At 100 ms a TLS handshake on a busy machine timed out
+  // and the first calls failed with UNAVAILABLE. A refused connection (statesvc down) still
+  // fails at once, so recovery keeps the 100 ms..1 s backoff above.
+  args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 5000);
   if (!credentials) credentials = grpc::InsecureChannelCredentials();
   return grpc::CreateCustomChannel(target, credentials, args);
 }
