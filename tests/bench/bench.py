@@ -234,6 +234,55 @@ def run_workload(server, workload, args, two_frontends=False):
     return ok, results, " ".join(["loadgen"] + argv[1:2] + args)
 
 
+class Profiler:
+    """perf record of the Hadron processes while one workload runs (--profile DIR).
+
+    Sampling only (no call graphs: the opt build keeps no frame pointers), 499 Hz per CPU, so
+    the profile costs the servers little; the report is self time by process, library and symbol.
+    """
+
+    def __init__(self, outdir, workload, server):
+        self.outdir = outdir
+        self.workload = workload
+        self.data = os.path.join(outdir, "%s.perf.data" % workload)
+        pids = ",".join(map(str, server.server_pids(len(server.frontends))))
+        self.proc = subprocess.Popen(["perf", "record", "-F", "499", "-p", pids, "-o", self.data],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+
+    def finish(self):
+        import signal
+        self.proc.send_signal(signal.SIGINT)
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        out = os.path.join(self.outdir, "%s.txt" % self.workload)
+        rep = subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--no-children",
+                              "--sort", "comm,dso,symbol", "--percent-limit", "0.7"],
+                             capture_output=True, text=True, timeout=600)
+        by_dso = subprocess.run(["perf", "report", "-i", self.data, "--stdio", "--no-children",
+                                 "--sort", "comm,dso", "--percent-limit", "1"],
+                                capture_output=True, text=True, timeout=600)
+        def lines(text):
+            # perf pads every row to the terminal width and adds empty columns: keep the figures.
+            import re
+            rows = [re.sub(r"\s+-\s+-\s*$", "", l).rstrip() for l in text.splitlines()]
+            return "\n".join(r for r in rows if r and not r.startswith("#"))
+
+        with open(out, "w") as f:
+            f.write("# perf record -F 499 of the Hadron processes during the %s workload\n"
+                    % self.workload)
+            f.write("# self time; statesvc and frontend threads are named by their binary\n\n")
+            f.write("## by process and library\n\n")
+            f.write(lines(by_dso.stdout))
+            f.write("\n\n## by symbol\n\n")
+            f.write(lines(rep.stdout))
+            f.write("\n")
+        os.unlink(self.data)
+        print("bench: profile of %s in %s" % (self.workload, out), flush=True)
+
+
 def find(results, server, workload, op):
     for r in results:
         if r["server"] == server and r["workload"] == workload and r["op"] == op:
@@ -388,8 +437,16 @@ def main():
     ap.add_argument("--reuse", default="",
                     help="results JSON of an earlier run: kept for the workloads not run now")
     ap.add_argument("--write_docs", action="store_true", help="write docs/benchmarks.md + PNGs")
+    ap.add_argument("--profile", default="",
+                    help="DIR: perf-record the Hadron processes during each workload, "
+                         "reports in DIR/<workload>.txt")
     args = ap.parse_args()
     params = SMOKE if args.smoke else FULL
+    if args.profile:
+        import shutil
+        if not shutil.which("perf"):
+            print("bench: --profile needs perf (apt-get install linux-perf)", file=sys.stderr)
+            return 2
     workloads = ["append", "mixed", "select", "fetchbody", "idle"]
     if args.only:
         workloads = [w for w in workloads if w in args.only.split(",")]
@@ -427,7 +484,15 @@ def main():
                     if cls is Dovecot:
                         a.append("--allow_missed=1")  # slow past 30 s is a figure, not a failure
                 a += [p.split("=", 1)[1] for p in args.param if p.split("=", 1)[0] == wl]
-                ok, res, cmd = run_workload(server, wl, a, two_frontends=(wl == "idle"))
+                prof = None
+                if args.profile and cls is Hadron:
+                    os.makedirs(args.profile, exist_ok=True)
+                    prof = Profiler(args.profile, wl, server)
+                try:
+                    ok, res, cmd = run_workload(server, wl, a, two_frontends=(wl == "idle"))
+                finally:
+                    if prof:
+                        prof.finish()
                 if cls is Hadron:
                     commands.append(cmd)
                 all_results.extend(res)
