@@ -268,7 +268,9 @@ class Profiler:
             # perf pads every row to the terminal width and adds empty columns: keep the figures.
             import re
             rows = [re.sub(r"\s+-\s+-\s*$", "", l).rstrip() for l in text.splitlines()]
-            return "\n".join(r for r in rows if r and not r.startswith("#"))
+            keep = ("# Samples", "# Event count")
+            return "\n".join(r for r in rows
+                             if r and (not r.startswith("#") or r.startswith(keep)))
 
         with open(out, "w") as f:
             f.write("# perf record -F 499 of the Hadron processes during the %s workload\n"
