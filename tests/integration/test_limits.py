@@ -145,3 +145,34 @@ def test_long_lines_and_deep_nesting(limited):
     r2 = limited.raw("long", "longpw")
     r2.ok("NOOP")
     r2.close()
+
+
+def test_connections_per_frontend(cluster):
+    """--max_connections bounds the frontend's connections whatever their addresses."""
+    requires_hadron(cluster)
+    c = Cluster(tempfile.mkdtemp(prefix="hadron-it-limits-total-"), tls=False)
+    c.frontend_args = ["--max_connections=3", "--max_connections_per_address=100"]
+    c.start()
+    try:
+        conns = [imapwire.Raw(c.host, c.imap_port) for _ in range(3)]
+        for x in conns:
+            x.ok("NOOP")
+        extra = socket.create_connection((c.host, c.imap_port), timeout=5)
+        data = b""
+        try:
+            while True:
+                chunk = extra.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except socket.timeout:
+            pytest.fail("the 4th connection was neither refused nor closed: %r" % data)
+        assert data.startswith(b"* BYE [UNAVAILABLE]"), data
+        conns[0].close()
+        time.sleep(0.3)
+        again = imapwire.Raw(c.host, c.imap_port)  # a slot is free again
+        again.ok("NOOP")
+        for x in conns[1:] + [again]:
+            x.close()
+    finally:
+        c.stop()
