@@ -373,10 +373,17 @@ def test_logs_are_json_with_session_ids(ops):
 
     def lines():
         with open(ops.frontend.log_path, "rb") as f:
-            raw = f.read().decode("utf-8")
-        return [l for l in raw.split("\n") if l]
+            raw = f.read().decode("utf-8", errors="replace")
+        return [l for l in raw.split("\n")[:-1] if l]  # complete lines only
 
-    wait_for(lambda: any("session ended" in l for l in lines()), what="session end logged")
+    def ended():
+        # Earlier tests' sessions ended too: wait for the end of the session that sent the ID.
+        recs = [json.loads(l) for l in lines()]
+        mine = [r.get("session") for r in recs if "he said" in r.get("client_id", "")]
+        return bool(mine) and any(r.get("session") == mine[-1] and
+                                  r["msg"].startswith("session ended") for r in recs)
+
+    wait_for(ended, what="this session's end logged")
     records = [json.loads(l) for l in lines()]  # every line is one JSON object
     for r in records:
         assert {"ts", "level", "component", "msg"} <= set(r), r
