@@ -25,6 +25,19 @@ LIMIT_ARGS = ["--max_connections_per_address=6", "--max_sessions_per_account=2",
               "--write_timeout_seconds=3"]
 
 
+def read_until_closed(sock, what):
+    """What the server sent before closing; fails if it keeps the connection open."""
+    data = b""
+    try:
+        while True:
+            chunk = sock.recv(4096)
+            if not chunk:
+                return data
+            data += chunk
+    except socket.timeout:
+        pytest.fail("%s was neither refused nor closed: %r" % (what, data))
+
+
 @pytest.fixture
 def limited(cluster):
     requires_hadron(cluster)
@@ -38,15 +51,7 @@ def limited(cluster):
 def test_connections_per_address(limited):
     conns = [imapwire.Raw(limited.host, limited.imap_port) for _ in range(6)]
     extra = socket.create_connection((limited.host, limited.imap_port), timeout=5)
-    data = b""
-    try:
-        while True:
-            chunk = extra.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-    except socket.timeout:
-        pytest.fail("the 7th connection was neither refused nor closed: %r" % data)
+    data = read_until_closed(extra, "the 7th connection")
     assert data.startswith(b"* BYE") and b"connections" in data, data
     conns[0].close()
     time.sleep(0.3)
@@ -172,15 +177,7 @@ def test_connections_per_frontend(cluster):
         for x in conns:
             x.ok("NOOP")
         extra = socket.create_connection((c.host, c.imap_port), timeout=5)
-        data = b""
-        try:
-            while True:
-                chunk = extra.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-        except socket.timeout:
-            pytest.fail("the 4th connection was neither refused nor closed: %r" % data)
+        data = read_until_closed(extra, "the 4th connection")
         assert data.startswith(b"* BYE [UNAVAILABLE]"), data
         conns[0].close()
         again = connect()  # a slot is free again
