@@ -19,6 +19,8 @@ asio::awaitable<std::optional<std::string>> Exchange(Session& s, const imap::Com
   co_await s.Send(prompt);
   auto line = co_await s.ReadLine();
   if (!line) {
+    // No answer within the login timeout: end the session as the main loop does (issue 6).
+    co_await s.Send("* BYE Autologout; idle for too long\r\n");
     s.set_logout();
     co_return std::nullopt;
   }

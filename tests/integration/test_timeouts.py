@@ -5,6 +5,7 @@ A private cluster with short timers: --login_timeout_seconds=2, --idle_timeout_s
 """
 
 import shutil
+import socket
 import tempfile
 import time
 
@@ -96,3 +97,103 @@ def test_selected_mailbox_renamed_elsewhere_keeps_working(quick):
     assert imapwire.fetches(untagged) == [(2, {b"UID": b"2"})], untagged
     a.close()
     b.close()
+
+
+# ---- a client that stalls inside a command (issue 6) -----------------------------------------
+
+def wait_for_disconnect(r, within):
+    """What the server sent until it closed the connection; fails the test if the connection is
+    still open after `within` seconds."""
+    start = time.monotonic()
+    data = r.buf
+    r.sock.settimeout(0.2)
+    while time.monotonic() - start < within:
+        try:
+            chunk = r.sock.recv(4096)
+        except socket.timeout:
+            continue
+        except OSError:
+            return data  # reset: closed too
+        if not chunk:
+            return data
+        data += chunk
+    pytest.fail("still connected after %.1f s; got %r" % (within, data))
+
+
+def status_messages(client, mailbox):
+    untagged, _ = client.ok("STATUS %s (MESSAGES)" % mailbox)
+    m = [u for u in untagged if u.startswith(b"* STATUS")]
+    assert len(m) == 1, untagged
+    return int(m[0].split(b"MESSAGES ")[1].rstrip(b")"))
+
+
+def test_stall_inside_an_append_literal(quick):
+    """APPENDs whose literal stops half way (synchronizing, LITERAL+, and MULTIAPPEND with the
+    first message whole): each session ends with BYE after the idle timeout (4 s here), nothing is
+    stored, and another session of the account is served meanwhile. The three stall at once."""
+    other = imapwire.Raw(quick.host, quick.imap_port)
+    other.login("t", "pw")
+    whole = b"Subject: whole\r\n\r\nstored only if complete\r\n"
+    half = b"Subject: half\r\n\r\n" + b"h" * 100
+    stalled = {}
+    for how in ("sync", "nonsync", "multiappend"):
+        box = b"Stall" + how.encode()
+        other.ok("CREATE " + box.decode())
+        r = imapwire.Raw(quick.host, quick.imap_port)
+        r.login("t", "pw")
+        if how == "sync":
+            r.send(b"A1 APPEND %s {%d}\r\n" % (box, len(half) + 100))
+            assert r.read_line().startswith(b"+"), "no continuation"
+            r.send(half)
+        elif how == "nonsync":
+            r.send(b"A1 APPEND %s {%d+}\r\n" % (box, len(half) + 100) + half)
+        else:
+            r.send(b"A1 APPEND %s {%d+}\r\n" % (box, len(whole)) + whole +
+                   b" {%d+}\r\n" % (len(half) + 100) + half)
+        stalled[box.decode()] = r
+    start = time.monotonic()
+    # Meanwhile the other session works, and sees nothing of the half APPENDs.
+    time.sleep(1)
+    for box in stalled:
+        assert status_messages(other, box) == 0, box
+    other.ok("NOOP")
+    for box, r in stalled.items():
+        data = wait_for_disconnect(r, within=8)
+        assert data.startswith(b"* BYE"), (box, data)
+        assert b"A1 " not in data, (box, data)  # the half command got no tagged answer
+    elapsed = time.monotonic() - start  # from the stalls to the last disconnect
+    assert 3 <= elapsed < 7, elapsed
+    # Nothing of them was stored, also once the sessions are gone.
+    for box in stalled:
+        assert status_messages(other, box) == 0, box
+        untagged, _ = other.ok("SELECT " + box)
+        assert b"* 0 EXISTS" in untagged, (box, untagged)
+    other.close()
+
+
+def test_stall_inside_authenticate(quick):
+    """AUTHENTICATE that never answers the server's '+' challenge (PLAIN; LOGIN at its password
+    prompt): the connection ends with BYE within the login timeout (2 s here), without a login,
+    and other clients are served meanwhile."""
+    import base64
+    stalled = []
+    for mechanism in (b"PLAIN", b"LOGIN"):
+        r = imapwire.Raw(quick.host, quick.imap_port)
+        r.send(b"A1 AUTHENTICATE %s\r\n" % mechanism)
+        assert r.read_line().startswith(b"+"), "no challenge"
+        if mechanism == b"LOGIN":  # answer the user name, then stall at the password
+            r.send(base64.b64encode(b"t") + b"\r\n")
+            assert r.read_line().startswith(b"+"), "no password challenge"
+        stalled.append(r)
+    start = time.monotonic()
+    other = imapwire.Raw(quick.host, quick.imap_port)
+    other.login("t", "pw")
+    other.ok("NOOP")
+    for r in stalled:
+        data = wait_for_disconnect(r, within=6)
+        assert data.startswith(b"* BYE"), data
+        assert b"A1 " not in data, data  # no tagged answer, no login
+    elapsed = time.monotonic() - start
+    assert 1.5 <= elapsed < 5, elapsed
+    other.ok("NOOP")
+    other.close()
