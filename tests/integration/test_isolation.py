@@ -153,3 +153,131 @@ def test_sessions_after_password_change_and_account_deletion(two_accounts):
     _, tagged = r.cmd('LOGIN "%s" "newpw"' % victim)
     assert status_of(tagged) == "NO"
     r.close()
+
+
+# ---- APPEND/COPY/MOVE towards another user's names; bad mUTF-7; NUL (issue 6 audit gaps) -----
+
+LOOKALIKES = ["user/%s/INBOX", "~%s/INBOX", "#users/%s", "../%s", "%s/INBOX"]
+PLANT = b"Subject: planted\r\n\r\nplanted by the attacker\r\n"
+
+
+def counts(client):
+    """{mailbox name: MESSAGES} of every mailbox the client's account has."""
+    out = {}
+    for name in names(client):
+        untagged, _ = client.ok('STATUS "%s" (MESSAGES)' % name.decode())
+        m = re.search(rb"MESSAGES (\d+)", all_text(untagged))
+        out[name] = int(m.group(1))
+    return out
+
+
+def victim_untouched(v, before):
+    """The victim's own session sees the same mailboxes and counts, and no planted mail."""
+    assert counts(v) == before
+    for name in before:
+        v.ok('EXAMINE "%s"' % name.decode())
+        untagged, _ = v.ok("SEARCH BODY planted")
+        assert imapwire.search_result(untagged) == [], name
+    v.ok("UNSELECT")
+
+
+def test_append_copy_move_to_lookalike_names_never_reach_the_other_account(two_accounts):
+    cluster, victim, v, attacker, a = two_accounts
+    before = counts(v)
+    a.cmd_literal("APPEND INBOX", b"Subject: mine\r\n\r\nattacker mail\r\n")
+    targets = [t % victim for t in LOOKALIKES]
+    # 1. The names do not exist in the attacker's account: every write is refused with a
+    #    clear NO, and a refused MOVE keeps the message where it was.
+    a.ok("SELECT INBOX")
+    for target in targets:
+        _, tagged = a.cmd_literal('APPEND "%s"' % target, PLANT)
+        assert status_of(tagged) == "NO" and b"[TRYCREATE]" in tagged, (target, tagged)
+        for verb in ("COPY", "MOVE", "UID MOVE"):
+            _, tagged = a.cmd('%s 1 "%s"' % (verb, target))
+            assert status_of(tagged) == "NO" and b"[TRYCREATE]" in tagged, (verb, target, tagged)
+    untagged, _ = a.ok("SEARCH ALL")
+    assert imapwire.search_result(untagged) == [1]
+    assert counts(v) == before
+    # 2. The attacker creates them: they are mailboxes of the attacker's own, and the mail lands
+    #    there (APPEND, COPY, then MOVE of the copy), never at the victim.
+    for target in targets:
+        a.ok('CREATE "%s"' % target)
+        a.cmd_literal('APPEND "%s"' % target, PLANT)
+        a.ok('COPY 1 "%s"' % target)
+        a.ok('SELECT "%s"' % target)
+        a.ok('MOVE 2 INBOX')
+        a.ok("SELECT INBOX")
+        a.ok('MOVE 2 "%s"' % target)
+    mine = counts(a)
+    for target in targets:
+        assert mine[target.encode()] == 2, (target, mine)
+    victim_untouched(v, before)
+
+
+BAD_MUTF7 = ["&", "&AGE", "&Jjo!", "&ZeVnLIqe", "&AGE-", "&2D0-", "a&b"]
+# Well-formed: "&-" is "&", "&Jjo-" is U+263A, "&ZeVnLIqe-" is 日本語 (RFC 3501 5.1.3).
+GOOD_MUTF7 = ["&-x", "&Jjo-", "&ZeVnLIqe-"]
+
+
+def test_bad_modified_utf7_names(two_accounts):
+    cluster, victim, v, attacker, a = two_accounts
+    a.ok("CREATE Mine")
+    a.cmd_literal("APPEND INBOX", PLANT)
+    before = names(a)
+    for name in BAD_MUTF7:
+        for cmd in ['CREATE "%s"' % name, 'SELECT "%s"' % name, 'EXAMINE "%s"' % name,
+                    'RENAME Mine "%s"' % name, 'RENAME "%s" Other' % name,
+                    'STATUS "%s" (MESSAGES)' % name, 'DELETE "%s"' % name,
+                    'SUBSCRIBE "%s"' % name]:
+            _, tagged = a.cmd(cmd)
+            assert status_of(tagged) in ("NO", "BAD"), (cmd, tagged)
+        _, tagged = a.cmd_literal('APPEND "%s"' % name, PLANT)
+        assert status_of(tagged) in ("NO", "BAD"), (name, tagged)
+        # A LIST pattern matches no name of this shape: OK and nothing listed, as Dovecot.
+        untagged, tagged = a.cmd('LIST "" "%s"' % name)
+        assert status_of(tagged) == "OK" and untagged == [], (name, untagged, tagged)
+        a.ok("SELECT INBOX")
+        _, tagged = a.cmd('COPY 1 "%s"' % name)
+        assert status_of(tagged) in ("NO", "BAD"), (name, tagged)
+        a.ok("UNSELECT")
+    assert names(a) == before
+    # The check is not a blanket refusal of '&': well-formed names work and list as sent.
+    for name in GOOD_MUTF7:
+        a.ok('CREATE "%s"' % name)
+        a.cmd_literal('APPEND "%s"' % name, PLANT)
+        untagged, _ = a.ok('LIST "" "%s"' % name)
+        assert len(untagged) == 1 and untagged[0].endswith(b' "%s"' % name.encode()), untagged
+    assert sorted(before + [n.encode() for n in GOOD_MUTF7]) == names(a)
+
+
+def test_nul_in_literal_mailbox_names(two_accounts):
+    """A NUL inside a literal mailbox name: a clear NO/BAD from every command that takes a name,
+    never a truncation to the name before the NUL (an existing mailbox) and never a crash."""
+    cluster, victim, v, attacker, a = two_accounts
+    a.ok("CREATE Mine")
+    a.cmd_literal("APPEND Mine", PLANT)
+    a.cmd_literal("APPEND INBOX", PLANT)
+    before = counts(a)
+
+    def send(prefix, name, suffix=b""):
+        """`TAG prefix {n+}CRLF name suffix` in one go (LITERAL+); returns the tagged line."""
+        tag = a.next_tag()
+        a.send(b"%s %s {%d+}\r\n%s%s\r\n" % (tag.encode(), prefix, len(name), name, suffix))
+        return a.collect(tag)[1]
+
+    for name in (b"Mine\x00", b"Mine\x00x", b"\x00", b"INBOX\x00/../Mine"):
+        cases = [(b"SELECT", b""), (b"EXAMINE", b""), (b"STATUS", b" (MESSAGES)"),
+                 (b"DELETE", b""), (b"SUBSCRIBE", b""), (b"UNSUBSCRIBE", b""),
+                 (b"RENAME", b" Renamed"), (b"RENAME Mine", b""), (b"CREATE", b""),
+                 (b"APPEND", b" {%d+}\r\n%s" % (len(PLANT), PLANT))]
+        for prefix, suffix in cases:
+            tagged = send(prefix, name, suffix)
+            assert status_of(tagged) in ("NO", "BAD"), (prefix, name, tagged)
+        a.ok("SELECT INBOX")
+        for verb in (b"COPY 1", b"MOVE 1"):
+            tagged = send(verb, name)
+            assert status_of(tagged) in ("NO", "BAD"), (verb, name, tagged)
+        a.ok("UNSELECT")
+    assert counts(a) == before  # nothing renamed, deleted, created or moved
+    untagged, _ = a.ok("LSUB \"\" \"*\"")
+    assert not any(b"Mine" in u or b"\x00" in u for u in untagged), untagged
