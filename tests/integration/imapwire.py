@@ -16,8 +16,10 @@ class ImapError(Exception):
 class Raw:
     """One IMAP connection driven byte by byte. Responses are kept whole, literals inlined."""
 
-    def __init__(self, host, port, timeout=10.0, use_ssl=False, read_greeting=True):
-        sock = socket.create_connection((host, port), timeout=timeout)
+    def __init__(self, host, port, timeout=10.0, use_ssl=False, read_greeting=True,
+                 source_address=None):
+        sock = socket.create_connection((host, port), timeout=timeout,
+                                        source_address=source_address)
         if use_ssl:
             ctx = ssl.create_default_context()
             ctx.check_hostname = False
