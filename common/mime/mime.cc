@@ -538,38 +538,48 @@ const Part* FindPartForSection(const MessageStructure& msg, const std::vector<ui
   return FindPart(msg.root, path);
 }
 
-std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
-                           const Section& section) {
+std::optional<std::string_view> SectionSlice(std::string_view raw, const MessageStructure& msg,
+                                             const Section& section) {
   const Part* part = FindPart(msg.root, section.part);
-  if (part == nullptr) return "";
+  if (part == nullptr) return std::string_view();
   const Part* message = part;  // whose HEADER / TEXT is meant
   if (!section.part.empty()) {
     if (section.kind == SectionKind::kMime) {
-      return std::string(Slice(raw, part->header_offset, part->header_size));
+      return Slice(raw, part->header_offset, part->header_size);
     }
     if (section.kind == SectionKind::kAll) {
-      return std::string(Slice(raw, part->body_offset, part->body_size));
+      return Slice(raw, part->body_offset, part->body_size);
     }
-    if (!part->message_rfc822 || part->children.empty()) return "";
+    if (!part->message_rfc822 || part->children.empty()) return std::string_view();
     message = &part->children.front();
   }
-  std::string_view header = Slice(raw, message->header_offset, message->header_size);
   switch (section.kind) {
     case SectionKind::kAll:
-      return std::string(raw);
+      return raw;
     case SectionKind::kHeader:
-      return std::string(header);
+      return Slice(raw, message->header_offset, message->header_size);
     case SectionKind::kText:
-      return std::string(Slice(raw, message->body_offset, message->body_size));
+      return Slice(raw, message->body_offset, message->body_size);
     case SectionKind::kHeaderFields:
-      if (!section.part.empty()) return HeaderFieldsFilter(header, section.fields, false);
-      return HeaderFields(header, section.fields, false);
     case SectionKind::kHeaderFieldsNot:
-      return HeaderFieldsFilter(header, section.fields, true);
+      return std::nullopt;  // built by ExtractSection
     case SectionKind::kMime:
-      return "";  // BODY[MIME] without a part number is not valid IMAP
+      return std::string_view();  // BODY[MIME] without a part number is not valid IMAP
   }
-  return "";
+  return std::string_view();
+}
+
+std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
+                           const Section& section) {
+  if (auto slice = SectionSlice(raw, msg, section)) return std::string(*slice);
+  // HEADER.FIELDS and HEADER.FIELDS.NOT, of a message/rfc822 part when section.part is set.
+  const Part* message = FindPart(msg.root, section.part);
+  if (!section.part.empty()) message = &message->children.front();
+  std::string_view header = Slice(raw, message->header_offset, message->header_size);
+  if (section.kind == SectionKind::kHeaderFields && section.part.empty()) {
+    return HeaderFields(header, section.fields, false);
+  }
+  return HeaderFieldsFilter(header, section.fields, section.kind == SectionKind::kHeaderFieldsNot);
 }
 
 std::string NormalizeLineEndings(std::string_view raw) {

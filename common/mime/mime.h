@@ -83,6 +83,12 @@ struct Section {
 std::string ExtractSection(std::string_view raw, const MessageStructure& msg,
                            const Section& section);
 
+// The bytes of BODY[section] as a view into `raw` when they are one slice of it (every kind but
+// HEADER.FIELDS and HEADER.FIELDS.NOT; a missing part is an empty view); nullopt for those two,
+// which ExtractSection builds. Lets FETCH send a body from where it is, without a copy.
+std::optional<std::string_view> SectionSlice(std::string_view raw, const MessageStructure& msg,
+                                             const Section& section);
+
 // The part a section's part path names (the root for an empty path); nullptr when missing.
 const Part* FindPartForSection(const MessageStructure& msg, const std::vector<uint32_t>& path);
 

@@ -3,6 +3,9 @@
 // message with the part offsets computed at APPEND, so nothing is re-parsed here.
 #include <algorithm>
 #include <cstring>
+#include <optional>
+#include <string_view>
+#include <vector>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/str_cat.h"
@@ -40,19 +43,84 @@ bool NeedsServer(const Att& a) {
          a.kind == Att::Kind::kEmailId || a.kind == Att::Kind::kThreadId;
 }
 
+// A batch of FETCH responses under construction: the response text, and the big literal
+// bodies as views into the fetched messages, written from there by one scatter/gather write
+// (header, body, trailer, ...) instead of being copied into one string per response. The text
+// buffer is reused from batch to batch.
+class Output {
+ public:
+  std::string& text() { return text_; }
+  // Borrows `data` (which must outlive the Send of this batch) when it is big enough to be
+  // worth its own buffer in the write; copies it otherwise.
+  void AppendBorrowed(std::string_view data) {
+    if (data.size() < kMinBorrowed) {
+      text_.append(data);
+    } else {
+      pieces_.push_back(Piece{text_.size(), data});
+    }
+  }
+  struct Mark {
+    size_t text, pieces;
+  };
+  Mark mark() const { return Mark{text_.size(), pieces_.size()}; }
+  void Rollback(Mark m) {
+    text_.resize(m.text);
+    pieces_.resize(m.pieces);
+  }
+  bool empty() const { return text_.empty() && pieces_.empty(); }
+  void Clear() {
+    text_.clear();
+    pieces_.clear();
+  }
+  // The bytes in order, for Session::SendParts.
+  const std::vector<std::string_view>& Parts() {
+    parts_.clear();
+    size_t from = 0;
+    for (const Piece& p : pieces_) {
+      if (p.text_end > from) parts_.emplace_back(text_.data() + from, p.text_end - from);
+      parts_.push_back(p.data);
+      from = p.text_end;
+    }
+    if (text_.size() > from) parts_.emplace_back(text_.data() + from, text_.size() - from);
+    return parts_;
+  }
+
+ private:
+  static constexpr size_t kMinBorrowed = 16 * 1024;
+  struct Piece {
+    size_t text_end;  // the text before this piece ends here
+    std::string_view data;
+  };
+  std::string text_;
+  std::vector<Piece> pieces_;
+  std::vector<std::string_view> parts_;
+};
+
 void AppendLiteral(std::string* out, std::string_view data) {
   absl::StrAppend(out, "{", data.size(), "}\r\n");
   out->append(data);
 }
 
 // A literal may not carry NUL (RFC 3501 9, CHAR8); like Dovecot, NUL goes out as 0x80 so sizes
-// and offsets stay what BODYSTRUCTURE says. BINARY uses literal8 instead.
-void AppendTextLiteral(std::string* out, std::string_view data) {
-  AppendLiteral(out, data);
+// and offsets stay what BODYSTRUCTURE says. BINARY uses literal8 instead. `borrowed`: `data`
+// lives until the batch is sent (a slice of the fetched message), so without a NUL it is
+// written from where it is.
+void AppendTextLiteral(Output* out, std::string_view data, bool borrowed) {
+  std::string& text = out->text();
+  absl::StrAppend(&text, "{", data.size(), "}\r\n");
+  if (data.empty()) return;
   // memchr finds the (rare) NULs at memory speed; a byte loop here was a quarter of the
   // frontend's CPU in FETCH BODY[] of 1 MiB messages (docs/benchmarks.md, "Profiles").
-  char* p = out->data() + (out->size() - data.size());
-  char* const end = out->data() + out->size();
+  const char* nul = static_cast<const char*>(std::memchr(data.data(), '\0', data.size()));
+  if (nul == nullptr) {
+    if (borrowed) out->AppendBorrowed(data);
+    else text.append(data);
+    return;
+  }
+  const size_t first = text.size() + (nul - data.data());
+  text.append(data);
+  char* p = text.data() + first;
+  char* const end = text.data() + text.size();
   while (p < end && (p = static_cast<char*>(std::memchr(p, '\0', end - p))) != nullptr) {
     *p++ = static_cast<char>(0x80);
   }
@@ -73,79 +141,89 @@ mime::Section ToSection(const Att& a) {
   return sec;
 }
 
-// Renders one message's FETCH response.
-std::string Render(const MailboxView& v, const imap::Command& cmd, const std::vector<Att>& atts,
-                   const SeqUid& su, const pb::FetchedMessage* m,
-                   const mime::MessageStructure* structure, bool add_flags, bool changed_since,
-                   absl::Status* err) {
-  std::vector<std::string> items;
+// Renders one message's FETCH response at the end of `out`. On an error, what it appended is
+// left for the caller to roll back.
+absl::Status Render(const MailboxView& v, const imap::Command& cmd, const std::vector<Att>& atts,
+                    const SeqUid& su, const pb::FetchedMessage* m,
+                    const mime::MessageStructure* structure, bool add_flags, bool changed_since,
+                    Output* out) {
+  std::string& text = out->text();
   // Under UIDONLY the UID heads the response ("* uid UIDFETCH (...)", RFC 9586 3.3).
   const bool uidonly = v.mode().uidonly;
+  if (uidonly) absl::StrAppend(&text, "* ", su.uid, " UIDFETCH (");
+  else absl::StrAppend(&text, "* ", su.seq, " FETCH (");
+  bool first = true;
+  // Starts the next item: a space before every item but the first.
+  auto item = [&]() -> std::string& {
+    if (!first) text.push_back(' ');
+    first = false;
+    return text;
+  };
   bool uid_listed = std::any_of(atts.begin(), atts.end(),
                                 [](const Att& a) { return a.kind == Att::Kind::kUid; });
-  if (cmd.uid && !uid_listed && !uidonly) items.push_back(absl::StrCat("UID ", su.uid));
+  if (cmd.uid && !uid_listed && !uidonly) absl::StrAppend(&item(), "UID ", su.uid);
   bool flags_listed = false, modseq_listed = false;
   for (const Att& a : atts) {
     switch (a.kind) {
       case Att::Kind::kUid:
-        if (!uidonly) items.push_back(absl::StrCat("UID ", su.uid));
+        if (!uidonly) absl::StrAppend(&item(), "UID ", su.uid);
         break;
       case Att::Kind::kFlags:
         flags_listed = true;
-        items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
+        absl::StrAppend(&item(), "FLAGS ", v.FlagsAt(su.seq));
         break;
       case Att::Kind::kInternalDate:
-        items.push_back(absl::StrCat(
-            "INTERNALDATE \"", imap::FormatDateTime(m->internal_date(), m->internal_date_tz()),
-            "\""));
+        absl::StrAppend(&item(), "INTERNALDATE \"",
+                        imap::FormatDateTime(m->internal_date(), m->internal_date_tz()), "\"");
         break;
       case Att::Kind::kSaveDate:
         // RFC 8514: kept for every message, in UTC (Dovecot shows its server's zone).
-        items.push_back(
-            absl::StrCat("SAVEDATE \"", imap::FormatDateTime(m->save_date(), 0), "\""));
+        absl::StrAppend(&item(), "SAVEDATE \"", imap::FormatDateTime(m->save_date(), 0), "\"");
         break;
-      case Att::Kind::kRfc822Size: items.push_back(absl::StrCat("RFC822.SIZE ", m->size())); break;
+      case Att::Kind::kRfc822Size: absl::StrAppend(&item(), "RFC822.SIZE ", m->size()); break;
       case Att::Kind::kModSeq:
         // The snapshot's modseq, consistent with the FLAGS this view answers with.
         modseq_listed = true;
-        items.push_back(absl::StrCat("MODSEQ (", v.ModSeqAt(su.seq), ")"));
+        absl::StrAppend(&item(), "MODSEQ (", v.ModSeqAt(su.seq), ")");
         break;
-      case Att::Kind::kEmailId: items.push_back(absl::StrCat("EMAILID (", m->email_id(), ")")); break;
+      case Att::Kind::kEmailId: absl::StrAppend(&item(), "EMAILID (", m->email_id(), ")"); break;
       case Att::Kind::kThreadId:
-        items.push_back(m->thread_id().empty() ? std::string("THREADID NIL")
-                                               : absl::StrCat("THREADID (", m->thread_id(), ")"));
+        if (m->thread_id().empty()) item().append("THREADID NIL");
+        else absl::StrAppend(&item(), "THREADID (", m->thread_id(), ")");
         break;
-      case Att::Kind::kEnvelope: items.push_back(absl::StrCat("ENVELOPE ", m->envelope())); break;
-      case Att::Kind::kBody: items.push_back(absl::StrCat("BODY ", m->body())); break;
+      case Att::Kind::kEnvelope: absl::StrAppend(&item(), "ENVELOPE ", m->envelope()); break;
+      case Att::Kind::kBody: absl::StrAppend(&item(), "BODY ", m->body()); break;
       case Att::Kind::kBodyStructure:
-        items.push_back(absl::StrCat("BODYSTRUCTURE ", m->bodystructure()));
+        absl::StrAppend(&item(), "BODYSTRUCTURE ", m->bodystructure());
         break;
       case Att::Kind::kPreview: {
         // PREVIEW (LAZY) is answered in full too, as Dovecot does.
-        std::string item = "PREVIEW ";
-        imap::AppendQuote(&item, mime::Preview(m->content(), *structure));
-        items.push_back(std::move(item));
+        std::string& t = item();
+        t.append("PREVIEW ");
+        imap::AppendQuote(&t, mime::Preview(m->content(), *structure));
         break;
       }
-      case Att::Kind::kRfc822: {
-        std::string item = "RFC822 ";
-        AppendTextLiteral(&item, m->content());
-        items.push_back(std::move(item));
+      case Att::Kind::kRfc822:
+        item().append("RFC822 ");
+        AppendTextLiteral(out, m->content(), /*borrowed=*/true);
         break;
-      }
       case Att::Kind::kRfc822Header:
       case Att::Kind::kRfc822Text: {
         mime::Section sec;
         sec.kind = a.kind == Att::Kind::kRfc822Header ? mime::SectionKind::kHeader
                                                        : mime::SectionKind::kText;
-        std::string item = a.kind == Att::Kind::kRfc822Header ? "RFC822.HEADER " : "RFC822.TEXT ";
-        AppendTextLiteral(&item, mime::ExtractSection(m->content(), *structure, sec));
-        items.push_back(std::move(item));
+        item().append(a.kind == Att::Kind::kRfc822Header ? "RFC822.HEADER " : "RFC822.TEXT ");
+        // HEADER and TEXT are always slices of the message.
+        std::string_view data = mime::SectionSlice(m->content(), *structure, sec).value_or("");
+        AppendTextLiteral(out, data, /*borrowed=*/true);
         break;
       }
       case Att::Kind::kBodySection: {
-        std::string data = mime::ExtractSection(m->content(), *structure, ToSection(a));
-        std::string_view view = data;
+        const mime::Section sec = ToSection(a);
+        std::string built;  // HEADER.FIELDS (.NOT): not a slice of the message
+        std::optional<std::string_view> slice = mime::SectionSlice(m->content(), *structure, sec);
+        if (!slice) built = mime::ExtractSection(m->content(), *structure, sec);
+        std::string_view view = slice ? *slice : std::string_view(built);
         if (a.partial_offset) {
           size_t off = std::min<size_t>(*a.partial_offset, view.size());
           // Like Dovecot (message_skip_virtual + its CRLF stream): when the start falls right
@@ -154,52 +232,39 @@ std::string Render(const MailboxView& v, const imap::Command& cmd, const std::ve
           if (off > 0 && off < view.size() && view[off - 1] == '\r' && view[off] != '\n') ++off;
           view = view.substr(off, a.partial_length);
         }
-        std::string item = absl::StrCat(a.ResponseName(), " ");
-        AppendTextLiteral(&item, view);
-        items.push_back(std::move(item));
+        absl::StrAppend(&item(), a.ResponseName(), " ");
+        AppendTextLiteral(out, view, /*borrowed=*/slice.has_value());
         break;
       }
       case Att::Kind::kBinarySize: {
         auto size = mime::BinarySize(m->content(), *structure, a.part);
-        if (!size.ok()) {
-          *err = size.status();
-          return "";
-        }
-        items.push_back(absl::StrCat(a.ResponseName(), " ", *size));
+        if (!size.ok()) return size.status();
+        absl::StrAppend(&item(), a.ResponseName(), " ", *size);
         break;
       }
       case Att::Kind::kBinary: {
         auto data = mime::ExtractBinary(m->content(), *structure, a.part);
-        if (!data.ok()) {
-          *err = data.status();
-          return "";
-        }
+        if (!data.ok()) return data.status();
         std::string_view view = data->data;
         if (a.partial_offset) {
           size_t off = std::min<size_t>(*a.partial_offset, view.size());
           view = view.substr(off, a.partial_length);
         }
-        std::string item = absl::StrCat(a.ResponseName(), " ");
-        if (data->literal8) item.push_back('~');
-        AppendLiteral(&item, view);
-        items.push_back(std::move(item));
+        std::string& t = item();
+        absl::StrAppend(&t, a.ResponseName(), " ");
+        if (data->literal8) t.push_back('~');
+        AppendLiteral(&t, view);
         break;
       }
     }
   }
-  if (add_flags && !flags_listed) items.push_back(absl::StrCat("FLAGS ", v.FlagsAt(su.seq)));
+  if (add_flags && !flags_listed) absl::StrAppend(&item(), "FLAGS ", v.FlagsAt(su.seq));
   // CHANGEDSINCE implies MODSEQ (RFC 7162 3.1.4.1); so does an implicit \Seen under CONDSTORE.
   if (!modseq_listed && (changed_since || (add_flags && v.mode().condstore))) {
-    items.push_back(absl::StrCat("MODSEQ (", v.ModSeqAt(su.seq), ")"));
+    absl::StrAppend(&item(), "MODSEQ (", v.ModSeqAt(su.seq), ")");
   }
-  std::string out = uidonly ? absl::StrCat("* ", su.uid, " UIDFETCH (")
-                            : absl::StrCat("* ", su.seq, " FETCH (");
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (i) out.push_back(' ');
-    out += items[i];
-  }
-  out += ")\r\n";
-  return out;
+  text.append(")\r\n");
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -278,6 +343,7 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
     }
   }
   bool some_missing = false;
+  Output out;  // reused by every batch
   const size_t batch = need_content ? 32 : 512;
   for (size_t i = 0; i < set->size(); i += batch) {
     size_t end = std::min(set->size(), i + batch);
@@ -296,7 +362,6 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
       }
       fetched = std::move(*res);
     }
-    std::string out;
     for (size_t j = i; j < end; ++j) {
       const SeqUid& su = (*set)[j];
       const pb::FetchedMessage* m = nullptr;
@@ -321,15 +386,16 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
           else structure = mime::ParseMessage(m->content());
         }
       }
-      absl::Status err;
-      std::string one = Render(*v, cmd, a.atts, su, m, &structure, newly_seen.contains(su.uid),
-                               a.changed_since != 0, &err);
+      const Output::Mark mark = out.mark();
+      absl::Status err = Render(*v, cmd, a.atts, su, m, &structure, newly_seen.contains(su.uid),
+                                a.changed_since != 0, &out);
       if (!err.ok()) {
         // RFC 3516 4.1: a part with an unknown encoding fails the command. Dovecot
         // has already begun the message's FETCH response and closes it with just the UID.
-        if (v->mode().uidonly) absl::StrAppend(&out, "* ", su.uid, " UIDFETCH ()\r\n");
-        else absl::StrAppend(&out, "* ", su.seq, " FETCH (UID ", su.uid, ")\r\n");
-        co_await s.Send(out);
+        out.Rollback(mark);
+        if (v->mode().uidonly) absl::StrAppend(&out.text(), "* ", su.uid, " UIDFETCH ()\r\n");
+        else absl::StrAppend(&out.text(), "* ", su.seq, " FETCH (UID ", su.uid, ")\r\n");
+        co_await s.SendParts(out.Parts());
         // Data that does not decode is [PARSE], as Dovecot answers (RFC 3501 7.1: an error
         // in parsing the MIME headers or body of a message).
         std::string text = absl::IsDataLoss(err)
@@ -338,9 +404,10 @@ asio::awaitable<void> CmdFetch(Session& s, const imap::Command& cmd) {
         co_await s.Tagged(cmd, "NO", text);
         co_return;
       }
-      absl::StrAppend(&out, one);
     }
-    co_await s.Send(out);
+    // Before `fetched` goes: `out` borrows from it.
+    co_await s.SendParts(out.Parts());
+    out.Clear();
   }
   if (some_missing) {
     co_await s.Sync(AllowsExpunge(cmd));

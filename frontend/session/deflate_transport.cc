@@ -62,20 +62,18 @@ class DeflateTransport final : public Transport {
   }
 
   asio::awaitable<void> Write(std::string_view data) override {
+    const std::string_view parts[] = {data};
+    co_await WriteParts(parts);
+  }
+
+  asio::awaitable<void> WriteParts(std::span<const std::string_view> parts) override {
     if (!ok_) throw asio::system_error(asio::error::invalid_argument);
     // Compressed synchronously into a local buffer, so concurrent writers cannot interleave
-    // halves of each other's output.
+    // halves of each other's output; one flush at the end, as for one Write of it all.
     std::string out;
-    deflate_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
-    deflate_.avail_in = static_cast<uInt>(data.size());
-    do {
-      size_t used = out.size();
-      out.resize(used + data.size() / 2 + 64);
-      deflate_.next_out = reinterpret_cast<Bytef*>(out.data() + used);
-      deflate_.avail_out = static_cast<uInt>(out.size() - used);
-      deflate(&deflate_, Z_SYNC_FLUSH);  // cannot fail with valid state and output space
-      out.resize(out.size() - deflate_.avail_out);
-    } while (deflate_.avail_out == 0 || deflate_.avail_in > 0);
+    for (size_t i = 0; i < parts.size(); ++i) {
+      Compress(&out, parts[i], i + 1 == parts.size() ? Z_SYNC_FLUSH : Z_NO_FLUSH);
+    }
     co_await inner_->Write(out);
   }
 
@@ -90,6 +88,19 @@ class DeflateTransport final : public Transport {
   bool loopback() const override { return inner_->loopback(); }
 
  private:
+  void Compress(std::string* out, std::string_view data, int flush) {
+    deflate_.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
+    deflate_.avail_in = static_cast<uInt>(data.size());
+    do {
+      size_t used = out->size();
+      out->resize(used + data.size() / 2 + 64);
+      deflate_.next_out = reinterpret_cast<Bytef*>(out->data() + used);
+      deflate_.avail_out = static_cast<uInt>(out->size() - used);
+      deflate(&deflate_, flush);  // cannot fail with valid state and output space
+      out->resize(out->size() - deflate_.avail_out);
+    } while (deflate_.avail_out == 0 || deflate_.avail_in > 0);
+  }
+
   std::unique_ptr<Transport> inner_;
   z_stream inflate_{};
   z_stream deflate_{};

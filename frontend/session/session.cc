@@ -229,6 +229,17 @@ asio::awaitable<void> Session::Send(std::string_view data) {
   co_await transport_->Write(data);
 }
 
+asio::awaitable<void> Session::SendParts(std::span<const std::string_view> parts) {
+  if (closed_ || parts.empty()) co_return;
+  if (config_.trace) {  // traced as one write, as Send does
+    std::string all;
+    for (std::string_view p : parts) all.append(p);
+    co_await Send(all);
+    co_return;
+  }
+  co_await transport_->WriteParts(parts);
+}
+
 asio::awaitable<void> Session::Tagged(const imap::Command& cmd, std::string_view status,
                                       std::string_view text) {
   last_status_.assign(status.data(), status.size());  // operations: command metrics

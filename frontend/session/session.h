@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <variant>
 
@@ -85,6 +86,8 @@ class Session : public std::enable_shared_from_this<Session> {
 
   // --- for command handlers ---
   asio::awaitable<void> Send(std::string_view data);  // raw bytes, already CRLF-terminated
+  // Sends the concatenation of `parts` with one scatter/gather write (FETCH bodies, uncopied).
+  asio::awaitable<void> SendParts(std::span<const std::string_view> parts);
   asio::awaitable<void> Tagged(const imap::Command& cmd, std::string_view status,
                                std::string_view text);
   // Reads one raw line (AUTHENTICATE continuation). nullopt on timeout or disconnect.

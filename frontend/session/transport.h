@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -18,6 +19,11 @@ class Transport {
   virtual asio::awaitable<size_t> ReadSome(asio::mutable_buffer buf) = 0;
   // Writes all of `data`; throws asio::system_error on error.
   virtual asio::awaitable<void> Write(std::string_view data) = 0;
+  // Writes `parts` in order, as one Write of their concatenation would (a scatter/gather write
+  // where the transport can: FETCH sends big bodies from where they are, uncopied).
+  virtual asio::awaitable<void> WriteParts(std::span<const std::string_view> parts) {
+    for (std::string_view p : parts) co_await Write(p);
+  }
   virtual bool tls_active() const = 0;
   virtual bool can_start_tls() const = 0;
   // Runs the server side of a TLS handshake on the plain connection (STARTTLS).

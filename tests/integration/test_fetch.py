@@ -269,3 +269,49 @@ def test_imaplib_fetch(account, box):
     assert data[0][1] == PART1, data
     typ, data = c.uid("FETCH", "1:*", "(FLAGS)")
     assert typ == "OK" and len(data) == 3, data
+
+
+@pytest.mark.parametrize("tls", [False, True], ids=["plain", "tls"])
+def test_big_bodies_exact_bytes(cluster, account, tls):
+    """Bodies big enough to be written from the fetched message without a copy (frontend FETCH's
+    scatter/gather write), several in one FETCH, with partials, NULs (sent as 0x80) and BINARY
+    of the same message after BODY[] (which must still see the NULs): every byte as expected."""
+    if tls and not cluster.imaps_port:
+        pytest.skip("no TLS listener")
+    big = b"Subject: big\r\n\r\n" + b"".join(b"line %07d of a big body\r\n" % i
+                                              for i in range(12000))
+    nul_body = bytearray(b"".join(b"row %06d\r\n" % i for i in range(20000)))
+    for at in (0, 7, 100001, len(nul_body) - 3):
+        nul_body[at] = 0
+    nul = b"Subject: nul\r\n\r\n" + bytes(nul_body)
+    small = b"Subject: small\r\n\r\nsmall\r\n"
+    r = cluster_raw_tls(cluster, account) if tls else account.raw()
+    for m in (big, nul, small):
+        _, tagged = r.cmd_literal("APPEND INBOX", m)
+        assert status_of(tagged) == "OK", tagged
+    r.ok("SELECT INBOX")
+    untagged, tagged = r.cmd("FETCH 1:3 (BODY.PEEK[] BODY.PEEK[TEXT]<5000.100000>)")
+    assert status_of(tagged) == "OK", tagged
+    sent = [m.replace(b"\x00", b"\x80") for m in (big, nul, small)]
+    got = [u for u in untagged if re.match(rb"\* \d+ FETCH ", u)]
+    assert len(got) == 3, [g[:60] for g in got]
+    for seq, (m, g) in enumerate(zip(sent, got), start=1):
+        text = m[m.index(b"\r\n\r\n") + 4:][5000:105000]
+        want = (b"* %d FETCH (BODY[] {%d}\r\n" % (seq, len(m)) + m +
+                b" BODY[TEXT]<5000> {%d}\r\n" % len(text) + text + b")")
+        assert g == want, (seq, len(g), len(want), g[:80])
+    # BINARY after BODY[] in one FETCH: BODY[]'s NUL replacement leaves the message alone.
+    untagged, tagged = r.cmd("FETCH 2 (BODY.PEEK[TEXT] BINARY.PEEK[1])")
+    assert status_of(tagged) == "OK", tagged
+    body = nul[nul.index(b"\r\n\r\n") + 4:]
+    want = (b"* 2 FETCH (BODY[TEXT] {%d}\r\n" % len(body) + body.replace(b"\x00", b"\x80") +
+            b" BINARY[1] ~{%d}\r\n" % len(body) + body + b")")
+    got = [u for u in untagged if u.startswith(b"* 2 FETCH ")]
+    assert got == [want], [g[:80] for g in got]
+    r.close()
+
+
+def cluster_raw_tls(cluster, account):
+    r = imapwire.Raw(cluster.host, cluster.imaps_port, use_ssl=True)
+    r.login(account.name, account.password)
+    return r
