@@ -87,6 +87,7 @@ void Session::Unauthenticate() {
   Deselect();
   login_token_.reset();  // the account's session slot
   session_state_ = NotAuthenticated{};
+  login_deadline_ = std::chrono::steady_clock::now() + config_.login_timeout;
   enabled_ = EnabledExtensions{};
   need_poll_ = false;
   mailbox_gone_ = false;
@@ -440,16 +441,23 @@ asio::awaitable<bool> Session::WaitInputUntil(std::chrono::steady_clock::time_po
   }
 }
 
+std::chrono::steady_clock::time_point Session::InputDeadline() const {
+  if (std::holds_alternative<NotAuthenticated>(session_state_)) return login_deadline_;
+  // Logged in: idle for this long since the last input.
+  return std::chrono::steady_clock::now() + config_.idle_timeout;
+}
+
 asio::awaitable<std::optional<std::string>> Session::ReadLine() {
   for (;;) {
     if (auto line = reader_.NextLine()) co_return line;
-    bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + config_.login_timeout);
+    bool got = co_await WaitInputUntil(InputDeadline());
     if (!got) co_return std::nullopt;
   }
 }
 
 asio::awaitable<void> Session::Run() {
   auto self = shared_from_this();
+  login_deadline_ = std::chrono::steady_clock::now() + config_.login_timeout;
   asio::co_spawn(executor_, ReaderLoop(), asio::detached);
   LogWith(spdlog::level::info, {{"session", id_}, {"peer", transport_->peer()}},
           "session started{}", transport_->tls_active() ? " (TLS)" : "");
@@ -468,9 +476,7 @@ asio::awaitable<void> Session::Run() {
           end_reason = "drained";
           break;
         }
-        auto timeout = auth() ? config_.idle_timeout : config_.login_timeout;
-        bool got = co_await WaitInputUntil(std::chrono::steady_clock::now() + timeout,
-                                           /*wake_on_drain=*/between_commands);
+        bool got = co_await WaitInputUntil(InputDeadline(), /*wake_on_drain=*/between_commands);
         if (!got && draining_ && between_commands) continue;  // operations: to the BYE above
         if (!got) {
           co_await Send("* BYE Autologout; idle for too long\r\n");

@@ -92,6 +92,9 @@ class Session : public std::enable_shared_from_this<Session> {
                                std::string_view text);
   // Reads one raw line (AUTHENTICATE continuation). nullopt on timeout or disconnect.
   asio::awaitable<std::optional<std::string>> ReadLine();
+  // Until when to wait for the client's next bytes: the login deadline before login, else the
+  // idle timeout from now.
+  std::chrono::steady_clock::time_point InputDeadline() const;
   // Waits for input, a change event, or `timeout`; returns true if input landed in reader().
   // Throws on disconnect.
   enum class Wait { kInput, kEvent, kTimeout };
@@ -203,6 +206,9 @@ class Session : public std::enable_shared_from_this<Session> {
   bool need_poll_ = false;
   bool mailbox_gone_ = false;
   bool read_requested_ = false;
+  // Before login, the login timeout counts from the connection (or UNAUTHENTICATE), not from
+  // the last byte: a client trickling bytes must not stay unauthenticated forever (issue 6).
+  std::chrono::steady_clock::time_point login_deadline_;
   bool logout_ = false;
   bool closed_ = false;
   bool compression_active_ = false;

@@ -197,3 +197,43 @@ def test_stall_inside_authenticate(quick):
     assert 1.5 <= elapsed < 5, elapsed
     other.ok("NOOP")
     other.close()
+
+
+def test_login_timeout_is_not_reset_by_a_trickle(quick):
+    """Before login the timeout counts from the connection, not from the last byte: clients that
+    trickle a byte every 0.3 s (into a LOGIN literal; into an AUTHENTICATE response) and never
+    finish are ended at the login timeout (2 s here) all the same."""
+    login = imapwire.Raw(quick.host, quick.imap_port)
+    login.send(b"A1 LOGIN {200}\r\n")
+    assert login.read_line().startswith(b"+"), "no continuation"
+    auth = imapwire.Raw(quick.host, quick.imap_port)
+    auth.send(b"A1 AUTHENTICATE PLAIN\r\n")
+    assert auth.read_line().startswith(b"+"), "no challenge"
+    start = time.monotonic()
+    open_ = {"login": login, "auth": auth}
+    ended = {}
+    while open_ and time.monotonic() - start < 6:
+        for name, r in list(open_.items()):
+            try:
+                r.send(b"A")
+            except OSError:
+                pass
+            if r.at_eof(timeout=0.15):
+                ended[name] = (time.monotonic() - start, r.buf)
+                del open_[name]
+    assert not open_, "still connected after 6 s of trickling: %s" % sorted(open_)
+    for name, (took, data) in ended.items():
+        assert took < 3.5, (name, took)
+        assert data.startswith(b"* BYE"), (name, data)
+
+
+def test_login_timeout_starts_again_after_unauthenticate(quick):
+    r = imapwire.Raw(quick.host, quick.imap_port)
+    r.login("t", "pw")
+    time.sleep(2.3)  # longer than the login timeout, shorter than the idle one
+    r.ok("UNAUTHENTICATE")
+    start = time.monotonic()
+    r.ok("NOOP")  # not ended at once: the login timeout counts from UNAUTHENTICATE
+    data = wait_for_disconnect(r, within=5)
+    assert data.startswith(b"* BYE"), data
+    assert 1.5 <= time.monotonic() - start < 4
