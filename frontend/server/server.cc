@@ -26,8 +26,9 @@ using asio::ip::tcp;
 class TcpTransport final : public Transport {
  public:
   TcpTransport(tcp::socket socket, std::shared_ptr<asio::ssl::context> tls,
-               std::chrono::seconds write_timeout)
+               std::chrono::seconds write_timeout, std::chrono::seconds handshake_timeout)
       : write_timeout_(write_timeout),
+        handshake_timeout_(handshake_timeout),
         tls_ctx_(std::move(tls)),
         stream_(std::move(socket), *tls_ctx_),
         write_timer_(stream_.next_layer().get_executor()) {
@@ -74,6 +75,18 @@ class TcpTransport final : public Transport {
   bool can_start_tls() const override { return tls_enabled_ && !tls_active_; }
 
   asio::awaitable<absl::Status> StartTls() override {
+    // A client silent in the middle of the handshake must not hold the connection forever
+    // (issue 6): closed after the login timeout, as a silent client before login.
+    write_timer_.expires_after(handshake_timeout_);
+    write_timer_.async_wait([this](const asio::error_code& ec) {
+      if (ec) return;  // cancelled: the handshake ended
+      asio::error_code ignored;
+      stream_.next_layer().close(ignored);
+    });
+    struct CancelTimer {
+      asio::steady_timer& t;
+      ~CancelTimer() { t.cancel(); }
+    } cancel_timer{write_timer_};
     try {
       co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
       tls_active_ = true;
@@ -117,6 +130,7 @@ class TcpTransport final : public Transport {
   }
 
   const std::chrono::seconds write_timeout_;
+  const std::chrono::seconds handshake_timeout_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;
   asio::ssl::stream<tcp::socket> stream_;
   asio::steady_timer write_timer_;
@@ -293,7 +307,8 @@ asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, boo
     }
     auto executor = socket.get_executor();
     auto transport =
-        std::make_unique<TcpTransport>(std::move(socket), CurrentTls(), options_.write_timeout);
+        std::make_unique<TcpTransport>(std::move(socket), CurrentTls(), options_.write_timeout,
+                                       options_.session.login_timeout);
     transport->set_tls_enabled(have_tls);
     auto* raw = transport.get();
     auto session = std::make_shared<Session>(executor, std::move(transport), state_, watcher_,

@@ -20,7 +20,7 @@ pytestmark = pytest.mark.skipif(REFERENCE == "dovecot", reason="Hadron's own tim
 @pytest.fixture(scope="module")
 def quick():
     workdir = tempfile.mkdtemp(prefix="hadron-timeouts-")
-    c = Cluster(workdir, tls=False)
+    c = Cluster(workdir, tls=True)
     c.frontend_args = ["--login_timeout_seconds=2", "--idle_timeout_seconds=4",
                        "--idle_keepalive_seconds=1"]
     c.start()
@@ -237,3 +237,26 @@ def test_login_timeout_starts_again_after_unauthenticate(quick):
     data = wait_for_disconnect(r, within=5)
     assert data.startswith(b"* BYE"), data
     assert 1.5 <= time.monotonic() - start < 4
+
+
+def test_stall_inside_a_tls_handshake(quick):
+    """A client that opens a TLS handshake and goes silent (on the implicit-TLS port: nothing,
+    or half a ClientHello record; after STARTTLS: nothing) is closed within the login timeout
+    (2 s here): a handshake holds no connection slot forever."""
+    silent = socket.create_connection((quick.host, quick.imaps_port), timeout=10)
+    half = socket.create_connection((quick.host, quick.imaps_port), timeout=10)
+    half.sendall(b"\x16\x03\x01\x02\x00\x01")  # a handshake record header, then nothing
+    starttls = imapwire.Raw(quick.host, quick.imap_port)
+    starttls.ok("STARTTLS")
+    start = time.monotonic()
+    for name, sock in (("silent", silent), ("half", half), ("starttls", starttls.sock)):
+        sock.settimeout(max(0.1, start + 6 - time.monotonic()))
+        try:
+            while sock.recv(4096):
+                pass
+        except socket.timeout:
+            pytest.fail("%s handshake still open after 6 s" % name)
+        except OSError:
+            pass  # reset: closed too
+        assert time.monotonic() - start < 4, (name, time.monotonic() - start)
+        sock.close()
