@@ -284,8 +284,9 @@ def test_failures_over_many_accounts_only_slow_the_address_by_default(address_th
     c = address_throttled
     took = fail_logins(c, spread_names(c, 7))  # more than --login_lockout_failures
     assert took[1] >= 0.1 and took[2] >= 0.2 and min(took[3:]) >= 0.4, took
-    # Capped at 400 ms: uncapped, the 6th and 7th would wait 1.6 s and 3.2 s.
-    assert max(took[5:]) < 1.4, took
+    # Capped at 400 ms: uncapped, the 5th would wait 0.8 s and the 7th 3.2 s (both also pay the
+    # password check, whose time varies a little under load: compared, not absolute).
+    assert took[6] < took[4] + 0.7, took
     tagged = login_from(c, "fresh", "freshpw")  # the right password gets in
     assert status_of(tagged) == "OK", tagged
     assert fail_logins(c, ["ghost_after"])[0] >= 0.4  # still the address's full delay
@@ -363,7 +364,7 @@ def test_pipelining_without_reading_is_bounded(limited):
     t0 = time.monotonic()
     other = limited.raw("bystander", "bypw")
     other.ok("NOOP")
-    assert time.monotonic() - t0 < 2
+    assert time.monotonic() - t0 < 5
     assert frontend_rss_kib(limited) - rss_before < 8 * 1024, "frontend memory grew with the flood"
     # Closed after the write timeout; then read what had arrived.
     s.setblocking(True)
