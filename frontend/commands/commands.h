@@ -73,5 +73,6 @@ asio::awaitable<void> CmdCompress(Session&, const imap::Command&);
 asio::awaitable<void> CmdGetQuota(Session&, const imap::Command&);
 asio::awaitable<void> CmdGetQuotaRoot(Session&, const imap::Command&);
 asio::awaitable<void> CmdSetQuota(Session&, const imap::Command&);
+asio::awaitable<void> CmdNotify(Session&, const imap::Command&);
 
 }  // namespace hadron::frontend

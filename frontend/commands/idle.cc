@@ -29,6 +29,7 @@ asio::awaitable<void> CmdIdle(Session& s, const imap::Command& cmd) {
       co_return;
     }
     if (s.view()) co_await s.Sync(/*allow_expunge=*/true);
+    co_await s.FlushNotifications();  // NOTIFY (RFC 5465): STATUS/LIST for other mailboxes
     auto now = Clock::now();
     if (now >= deadline) {
       co_await s.Send("* BYE Autologout; idle for too long\r\n");

@@ -49,6 +49,7 @@ constexpr CommandSpec kCommands[] = {
     {"GETQUOTA", CmdGetQuota, kNeedAuth},
     {"GETQUOTAROOT", CmdGetQuotaRoot, kNeedAuth},
     {"SETQUOTA", CmdSetQuota, kNeedAuth},
+    {"NOTIFY", CmdNotify, kNeedAuth},
     // UID forms.
     {"UID FETCH", CmdFetch, kSel},
     {"UID STORE", CmdStore, kSel},

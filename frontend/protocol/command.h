@@ -218,6 +218,24 @@ struct QuotaArgs {
   std::vector<std::pair<std::string, uint64_t>> limits;  // SETQUOTA; names uppercased
 };
 
+// NOTIFY (RFC 5465 8): NOTIFY NONE, or NOTIFY SET [STATUS] event-group... Filter names are
+// checked here (BAD); events are kept as sent and checked by the handler (NO [BADEVENT]).
+struct NotifyArgs {
+  struct Group {
+    enum class Filter {
+      kSelected, kSelectedDelayed, kInboxes, kPersonal, kSubscribed, kSubtree, kMailboxes
+    };
+    Filter filter = Filter::kSelected;
+    std::vector<std::string> mailboxes;  // kSubtree, kMailboxes: one or more ("inbox" = INBOX)
+    std::vector<std::string> events;     // as sent; empty for NONE
+    std::vector<FetchAtt> fetch_atts;    // MessageNew (fetch-att ...)
+    bool has_fetch_atts = false;
+  };
+  bool none = false;    // NOTIFY NONE
+  bool status = false;  // NOTIFY SET STATUS
+  std::vector<Group> groups;
+};
+
 struct Command {
   std::string tag;
   std::string name;  // uppercased verb; "UID FETCH" is name "FETCH" with uid = true
@@ -225,7 +243,8 @@ struct Command {
   std::variant<NoArgs, LoginArgs, AuthenticateArgs, MailboxArgs, RenameArgs, ListArgs,
                StatusArgs, AppendArgs, FetchArgs, StoreArgs, CopyArgs, SearchArgs, IdArgs,
                EnableArgs, ExpungeArgs, SortArgs, ThreadArgs,
-               QuotaArgs>
+               QuotaArgs,
+               NotifyArgs>
       args;
 };
 

@@ -1280,6 +1280,95 @@ Status ParseSetQuota(Parser& p, Command& cmd) {
   return p.End();
 }
 
+// NOTIFY (RFC 5465 8):
+//   notify = "NOTIFY" SP ("NONE" / "SET" [SP "STATUS"] SP event-group *(SP event-group))
+//   event-group = "(" filter-mailboxes SP events ")"
+//   events = ("(" event *(SP event) ")") / "NONE"
+//   event = atom, "MessageNew" optionally followed by SP "(" fetch-att *(SP fetch-att) ")"
+constexpr size_t kMaxNotifyGroups = 64;
+constexpr size_t kMaxNotifyMailboxes = 1000;
+
+Status ParseNotify(Parser& p, Command& cmd) {
+  using Group = NotifyArgs::Group;
+  NotifyArgs args;
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  PARSE_ASSIGN_OR_RETURN(std::string verb, p.Atom());
+  verb = ToUpper(verb);
+  if (verb == "NONE") {
+    args.none = true;
+    cmd.args = std::move(args);
+    return p.End();
+  }
+  if (verb != "SET") return Bad("Expected NOTIFY SET or NOTIFY NONE");
+  PARSE_RETURN_IF_ERROR(p.Sp());
+  if (!p.PeekIs('(')) {
+    PARSE_ASSIGN_OR_RETURN(std::string st, p.Atom());
+    if (ToUpper(st) != "STATUS") return Bad("Expected STATUS or an event group");
+    args.status = true;
+    PARSE_RETURN_IF_ERROR(p.Sp());
+  }
+  size_t names = 0;
+  do {
+    if (args.groups.size() >= kMaxNotifyGroups) return Bad("Too many event groups");
+    PARSE_RETURN_IF_ERROR(p.Expect('(', "Expected an event group"));
+    Group g;
+    PARSE_ASSIGN_OR_RETURN(std::string filter, p.Atom());
+    filter = ToUpper(filter);
+    if (filter == "SELECTED") g.filter = Group::Filter::kSelected;
+    else if (filter == "SELECTED-DELAYED") g.filter = Group::Filter::kSelectedDelayed;
+    else if (filter == "INBOXES") g.filter = Group::Filter::kInboxes;
+    else if (filter == "PERSONAL") g.filter = Group::Filter::kPersonal;
+    else if (filter == "SUBSCRIBED") g.filter = Group::Filter::kSubscribed;
+    else if (filter == "SUBTREE") g.filter = Group::Filter::kSubtree;
+    else if (filter == "MAILBOXES") g.filter = Group::Filter::kMailboxes;
+    else return Bad(absl::StrCat("Unknown mailbox filter ", filter));
+    PARSE_RETURN_IF_ERROR(p.Sp());
+    if (g.filter == Group::Filter::kSubtree || g.filter == Group::Filter::kMailboxes) {
+      // one-or-more-mailbox = mailbox / "(" mailbox *(SP mailbox) ")"
+      if (p.PeekIs('(')) {
+        ++p.pos_;
+        do {
+          PARSE_ASSIGN_OR_RETURN(std::string m, p.Mailbox());
+          g.mailboxes.push_back(std::move(m));
+        } while (p.TrySp());
+        PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after the mailbox list"));
+      } else {
+        PARSE_ASSIGN_OR_RETURN(std::string m, p.Mailbox());
+        g.mailboxes.push_back(std::move(m));
+      }
+      names += g.mailboxes.size();
+      if (names > kMaxNotifyMailboxes) return Bad("Too many mailbox names");
+      PARSE_RETURN_IF_ERROR(p.Sp());
+    }
+    if (p.PeekIs('(')) {
+      ++p.pos_;
+      do {
+        PARSE_ASSIGN_OR_RETURN(std::string ev, p.Atom());
+        bool is_new = ToUpper(ev) == "MESSAGENEW";
+        g.events.push_back(std::move(ev));
+        if (is_new && p.PeekIs(' ') && p.pos_ + 1 < p.s_.size() && p.s_[p.pos_ + 1] == '(') {
+          ++p.pos_;
+          ++p.pos_;
+          g.has_fetch_atts = true;
+          do {
+            PARSE_ASSIGN_OR_RETURN(FetchAtt att, p.FetchAttribute());
+            g.fetch_atts.push_back(std::move(att));
+          } while (p.TrySp());
+          PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after the fetch attributes"));
+        }
+      } while (p.TrySp());
+      PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after the events"));
+    } else {
+      PARSE_ASSIGN_OR_RETURN(std::string none, p.Atom());
+      if (ToUpper(none) != "NONE") return Bad("Expected an event list or NONE");
+    }
+    PARSE_RETURN_IF_ERROR(p.Expect(')', "Expected ) after the event group"));
+    args.groups.push_back(std::move(g));
+  } while (p.TrySp());
+  cmd.args = std::move(args);
+  return p.End();
+}
+
 struct CommandSpec {
   const char* name;
   ParseFn parse;
@@ -1325,6 +1414,7 @@ constexpr CommandSpec kCommands[] = {
     {"GETQUOTA", ParseGetQuota, false},
     {"GETQUOTAROOT", ParseMailbox, false},
     {"SETQUOTA", ParseSetQuota, false},
+    {"NOTIFY", ParseNotify, false},
 };
 
 const CommandSpec* FindCommand(std::string_view upper) {

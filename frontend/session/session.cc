@@ -91,6 +91,7 @@ void Session::Unauthenticate() {
   enabled_ = EnabledExtensions{};
   need_poll_ = false;
   mailbox_gone_ = false;
+  ClearNotify();
 }
 
 void Session::EnterSelected(std::unique_ptr<MailboxView> view) {
@@ -201,6 +202,7 @@ std::string Session::Capabilities() const {
     absl::StrAppend(&caps, " UNAUTHENTICATE");
     absl::StrAppend(&caps, " UTF8=ACCEPT");
     absl::StrAppend(&caps, " COMPRESS=DEFLATE");  // still listed once active, as Dovecot
+    absl::StrAppend(&caps, " NOTIFY");  // RFC 5465 (needs a login, as Dovecot lists it)
   }
   absl::StrAppend(&caps, " APPENDLIMIT=", config_.max_literal);
   return caps;
@@ -243,6 +245,7 @@ asio::awaitable<void> Session::SendParts(std::span<const std::string_view> parts
 
 asio::awaitable<void> Session::Tagged(const imap::Command& cmd, std::string_view status,
                                       std::string_view text) {
+  if (cmd.tag.empty()) co_return;  // notify: a FETCH the session runs for MessageNew
   last_status_.assign(status.data(), status.size());  // operations: command metrics
   std::string line;
   line.reserve(cmd.tag.size() + status.size() + text.size() + 4);
@@ -476,7 +479,8 @@ asio::awaitable<void> Session::Run() {
           end_reason = "drained";
           break;
         }
-        bool got = co_await WaitInputUntil(InputDeadline(), /*wake_on_drain=*/between_commands);
+        bool got = co_await WaitCommandInput(InputDeadline(), /*wake_on_drain=*/between_commands);
+        if (logout_) break;  // a notification ended the session (selected mailbox gone)
         if (!got && draining_ && between_commands) continue;  // operations: to the BYE above
         if (!got) {
           co_await Send("* BYE Autologout; idle for too long\r\n");
@@ -515,6 +519,7 @@ asio::awaitable<void> Session::Run() {
   LogWith(spdlog::level::info, {{"session", id_}}, "session ended: {}", end_reason);
   closed_ = true;
   Deselect();
+  ClearNotify();
   timer_.cancel();
   want_read_.close();
   events_.close();

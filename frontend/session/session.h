@@ -20,6 +20,7 @@
 #include "frontend/limits/login_throttle.h"
 #include "frontend/protocol/reader.h"
 #include "frontend/session/mailbox_view.h"
+#include "frontend/session/notify.h"
 #include "frontend/session/transport.h"
 #include "frontend/state_client/state_client.h"
 #include "frontend/state_client/watcher.h"
@@ -174,6 +175,14 @@ class Session : public std::enable_shared_from_this<Session> {
   // The status word of the last tagged answer ("OK", "NO", "BAD"; "" before one), for metrics.
   const std::string& last_status() const { return last_status_; }
   void clear_last_status() { last_status_.clear(); }
+  // NOTIFY (RFC 5465, session_notify.cc): replaces what the client listens to (watching the
+  // account's changes when a group needs them); with `send_status`, the STATUS of every watched
+  // mailbox. On error the previous setting stays.
+  asio::awaitable<absl::Status> SetNotify(NotifySpec spec, bool send_status);
+  void ClearNotify();  // NOTIFY NONE, UNAUTHENTICATE, logout
+  // Sends what NOTIFY asked for and is due: STATUS/LIST for account changes, and the selected
+  // mailbox's changes (between commands and in IDLE).
+  asio::awaitable<void> FlushNotifications();
 
  private:
   asio::awaitable<void> ReaderLoop();
@@ -182,6 +191,10 @@ class Session : public std::enable_shared_from_this<Session> {
   // cannot follow (deleted, new UIDVALIDITY).
   asio::awaitable<bool> Resync();
   void OnWatchEvent(const state::v1::WatchEvent& event);
+  // NOTIFY: waits for a command's input until `deadline`, sending notifications meanwhile.
+  asio::awaitable<bool> WaitCommandInput(std::chrono::steady_clock::time_point deadline,
+                                         bool wake_on_drain = false);
+  void Wake();
 
   asio::any_io_executor executor_;
   std::unique_ptr<Transport> transport_;
@@ -218,6 +231,8 @@ class Session : public std::enable_shared_from_this<Session> {
   const std::string id_;
   bool draining_ = false;
   std::string last_status_;
+  struct NotifyState;  // NOTIFY (session_notify.cc)
+  std::shared_ptr<NotifyState> notify_;
 };
 
 }  // namespace hadron::frontend

@@ -75,10 +75,22 @@ void Hub::OnMailboxGone(uint64_t account, uint64_t mailbox) {
   Publish(e);
 }
 
+void Hub::OnAccountChanged(uint64_t account) {
+  Event e;
+  e.account = account;
+  e.account_changed = true;
+  Publish(e);
+}
+
 EventQueue::EventQueue(size_t limit, std::function<void()> on_ready)
     : limit_(std::max<size_t>(limit, 1)), on_ready_(std::move(on_ready)) {}
 
 bool EventQueue::PushLocked(const Event& event, Sub& sub) {
+  if (event.account_changed) {
+    // One waiting "account changed" says it all: the frontend re-reads the account.
+    if (sub.account_queued) return false;
+    sub.account_queued = true;
+  }
   if (event.change) {
     if (event.change->modseq <= sub.last_modseq) return false;
     sub.last_modseq = event.change->modseq;
@@ -175,6 +187,10 @@ std::optional<Event> EventQueue::Pop() {
   if (queue_.empty()) return std::nullopt;
   Event e = std::move(queue_.front());
   queue_.pop_front();
+  if (e.mailbox == 0) {  // notify: the account's event (or its overflow resync) is out
+    auto it = subs_.find(MailboxKey{e.account, 0});
+    if (it != subs_.end()) it->second.account_queued = false;
+  }
   return e;
 }
 

@@ -25,6 +25,7 @@ struct Event {
   bool resync = false;        // the stream lost events for this mailbox: select again
   bool mailbox_gone = false;  // deleted
   int64_t commit_unix_micros = 0;  // live events: when published (operations: stream lag)
+  bool account_changed = false;  // notify: mailbox 0, something in the account changed
 };
 
 // Receives events for the mailboxes it subscribed to. Deliver must not block: it runs on the
@@ -45,6 +46,8 @@ class Hub : public store::ChangeListener {
 
   void OnChange(uint64_t account, uint64_t mailbox, const store::Change& change) override;
   void OnMailboxGone(uint64_t account, uint64_t mailbox) override;
+  // notify: to the subscribers of (account, 0).
+  void OnAccountChanged(uint64_t account) override;
 
  private:
   void Publish(const Event& event);
@@ -75,6 +78,7 @@ class EventQueue : public Subscriber {
     bool replay_overflow = false;
     std::vector<Event> held;
     uint64_t last_modseq = 0;
+    bool account_queued = false;  // notify: an account_changed event waits in the queue
   };
   // Appends respecting the limit; returns false if the event was dropped as a duplicate.
   bool PushLocked(const Event& event, Sub& sub) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);

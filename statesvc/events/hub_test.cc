@@ -96,5 +96,30 @@ TEST(HubTest, GoneEndsTheSubscription) {
   EXPECT_FALSE(q->Pop().has_value());
 }
 
+// notify: account events go to (account, 0) subscribers only, and one waits at a time.
+TEST(HubTest, AccountEventsAreCoalescedWhileQueued) {
+  Hub hub;
+  auto q = std::make_shared<EventQueue>(100, nullptr);
+  q->BeginReplay(1, 0);
+  hub.Subscribe(1, 0, q);
+  Event first;
+  first.account = 1;
+  first.account_changed = true;
+  q->FinishReplay(1, 0, {first});
+  hub.OnAccountChanged(1);  // coalesced with the one queued
+  hub.OnAccountChanged(2);  // another account
+  hub.OnChange(1, 5, FlagsChange(3));  // a mailbox nobody here watches
+  auto e = q->Pop();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_TRUE(e->account_changed);
+  EXPECT_EQ(e->account, 1u);
+  EXPECT_EQ(e->mailbox, 0u);
+  EXPECT_FALSE(q->Pop().has_value());
+  hub.OnAccountChanged(1);  // queued again once the previous one is out
+  hub.OnAccountChanged(1);
+  ASSERT_TRUE(q->Pop().has_value());
+  EXPECT_FALSE(q->Pop().has_value());
+}
+
 }  // namespace
 }  // namespace hadron::events

@@ -100,6 +100,7 @@ void ToProto(const events::Event& event, state::v1::WatchEvent* out) {
   out->set_resync(event.resync);
   out->set_mailbox_gone(event.mailbox_gone);
   out->set_commit_unix_micros(event.commit_unix_micros);
+  out->set_account_changed(event.account_changed);
 }
 
 absl::StatusOr<store::SearchKey> FromProto(const state::v1::SearchKey& key) {

@@ -117,6 +117,15 @@ class WatchReactor : public grpc::ServerBidiReactor<WatchRequest, WatchEvent> {
   void Subscribe(uint64_t account, uint64_t mailbox, uint64_t since) {
     queue_->BeginReplay(account, mailbox);
     hub_->Subscribe(account, mailbox, queue_);
+    if (mailbox == 0) {
+      // notify: the account itself. No log to replay: one event now makes the frontend read
+      // the account after the subscription is live, so nothing in between is missed.
+      events::Event now;
+      now.account = account;
+      now.account_changed = true;
+      queue_->FinishReplay(account, 0, {now});
+      return;
+    }
     std::vector<events::Event> replay;
     auto changes = store_->GetChanges(account, mailbox, since);
     events::Event base;

@@ -248,6 +248,7 @@ absl::Status Store::Commit(uint64_t account, rocksdb::WriteBatch& batch, const B
         listener_->OnChange(account, p.mailbox, p.change);
       }
     }
+    listener_->OnAccountChanged(account);  // notify (RFC 5465)
   }
   return absl::OkStatus();
 }

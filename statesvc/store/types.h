@@ -193,6 +193,8 @@ class ChangeListener {
   virtual ~ChangeListener() = default;
   virtual void OnChange(uint64_t account, uint64_t mailbox, const Change& change) = 0;
   virtual void OnMailboxGone(uint64_t account, uint64_t mailbox) = 0;
+  // notify: after every commit of the account (mailbox list, subscriptions or messages).
+  virtual void OnAccountChanged(uint64_t /*account*/) {}
 };
 
 // One message of Store::AppendBatch (MULTIAPPEND).
