@@ -356,6 +356,27 @@ const Case kCases[] = {
     {"a SEARCH EMAILID a.b", "BAD Unexpected argument"},
     {"a SEARCH THREADID", "BAD Missing argument"},
     {"a STATUS INBOX (MAILBOXID DELETED-STORAGE)", "a STATUS mbox=INBOX items=MAILBOXID,DELETED-STORAGE"},
+    // NOTIFY (RFC 5465 8); filters: 0 selected 1 selected-delayed 2 inboxes 3 personal
+    // 4 subscribed 5 subtree 6 mailboxes.
+    {"a NOTIFY NONE", "a NOTIFY NONE"},
+    {"a notify set status (selected (MessageNew (uid body.peek[header.fields (from to subject)]) "
+     "MessageExpunge)) (subtree Lists (MessageNew MessageExpunge))",
+     "a NOTIFY SET status (0 ev=MessageNew,MessageExpunge "
+     "fetch=UID,BODY[HEADER.FIELDS (FROM TO SUBJECT)]) (5 m=Lists ev=MessageNew,MessageExpunge)"},
+    {"a NOTIFY SET (mailboxes (misc inbox \"a b\") (MessageNew MessageExpunge)) (personal NONE)",
+     "a NOTIFY SET (6 m=misc,INBOX,a b ev=MessageNew,MessageExpunge) (3 ev=)"},
+    {"a NOTIFY SET (SELECTED-DELAYED NONE) (inboxes (MailboxName)) (subscribed (Foo))",
+     "a NOTIFY SET (1 ev=) (2 ev=MailboxName) (4 ev=Foo)"},
+    {"a NOTIFY", "BAD Missing argument"},
+    {"a NOTIFY NONE x", "BAD Unexpected argument"},
+    {"a NOTIFY SET", "BAD Missing argument"},
+    {"a NOTIFY SET STATUS", "BAD Missing argument"},
+    {"a NOTIFY SET (bogus NONE)", "BAD Unknown mailbox filter BOGUS"},
+    {"a NOTIFY SET (personal ())", "BAD Expected atom"},
+    {"a NOTIFY SET (personal NONE", "BAD Missing argument"},
+    {"a NOTIFY SET (subtree NONE)", "BAD Expected space"},
+    {"a NOTIFY SET (personal (MessageNew (FOO) MessageExpunge))", "BAD Unknown FETCH attribute FOO"},
+    {"a NOTIFY GET", "BAD Expected NOTIFY SET or NOTIFY NONE"},
 };
 
 TEST(ParseCommandTest, Table) {

@@ -167,6 +167,21 @@ inline std::string Describe(const Command& c) {
     void operator()(const ExpungeArgs& a) {
       if (a.uids) absl::StrAppend(&out, " uids=", FormatSequenceSet(*a.uids));
     }
+    void operator()(const NotifyArgs& a) {  // notify: "SET status (2 m=a,b ev=X,Y fetch=UID)"
+      if (a.none) absl::StrAppend(&out, " NONE");
+      if (!a.none) absl::StrAppend(&out, " SET", a.status ? " status" : "");
+      for (const auto& g : a.groups) {
+        absl::StrAppend(&out, " (", static_cast<int>(g.filter));
+        if (!g.mailboxes.empty()) absl::StrAppend(&out, " m=", absl::StrJoin(g.mailboxes, ","));
+        absl::StrAppend(&out, " ev=", absl::StrJoin(g.events, ","));
+        if (g.has_fetch_atts) {
+          std::vector<std::string> names;
+          for (const auto& f : g.fetch_atts) names.push_back(f.ResponseName());
+          absl::StrAppend(&out, " fetch=", absl::StrJoin(names, ","));
+        }
+        absl::StrAppend(&out, ")");
+      }
+    }
   };
   std::visit(V{out}, c.args);
   return out;
