@@ -194,6 +194,11 @@ absl::Status MailboxesFromWire(const Session& s, imap::Command& cmd) {
   if (auto* a = std::get_if<imap::StatusArgs>(&cmd.args)) convert(a->mailbox);
   if (auto* a = std::get_if<imap::AppendArgs>(&cmd.args)) convert(a->mailbox);
   if (auto* a = std::get_if<imap::CopyArgs>(&cmd.args)) convert(a->mailbox);
+  if (auto* a = std::get_if<imap::NotifyArgs>(&cmd.args)) {  // notify: SUBTREE/MAILBOXES names
+    for (auto& g : a->groups) {
+      for (std::string& m : g.mailboxes) convert(m);
+    }
+  }
   if (auto* a = std::get_if<imap::ListArgs>(&cmd.args)) {
     convert(a->reference);
     convert(a->pattern);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/imap/strings.h"
+#include "common/imap/utf7.h"
 
 namespace hadron::frontend {
 namespace {
@@ -59,10 +60,17 @@ bool Matches(const NotifySpec::Group& g, const std::string& name, bool subscribe
   return false;
 }
 
-std::string ListLine(const std::string& attrs, const std::string& name,
+// A stored (modified UTF-7) name as the client reads it, quoted.
+std::string Wire(const std::string& stored, bool utf8_names) {
+  if (!utf8_names) return imap::Quote(stored);
+  auto utf8 = imap::Mutf7ToUtf8(stored);
+  return imap::Quote(utf8.ok() ? *utf8 : stored);
+}
+
+std::string ListLine(bool utf8, const std::string& attrs, const std::string& name,
                      const std::string& old = "") {
-  std::string out = absl::StrCat("* LIST (", attrs, ") \"/\" ", imap::Quote(name));
-  if (!old.empty()) absl::StrAppend(&out, " (\"OLDNAME\" (", imap::Quote(old), "))");
+  std::string out = absl::StrCat("* LIST (", attrs, ") \"/\" ", Wire(name, utf8));
+  if (!old.empty()) absl::StrAppend(&out, " (\"OLDNAME\" (", Wire(old, utf8), "))");
   out += "\r\n";
   return out;
 }
@@ -148,20 +156,21 @@ uint32_t NotifyEventsFor(const NotifySpec& spec, const std::string& name, bool s
 }
 
 std::string NotifyDiff(const NotifySpec& spec, const NotifySnapshot& before,
-                       const NotifySnapshot& after, uint64_t selected_id, bool condstore) {
+                       const NotifySnapshot& after, uint64_t selected_id, bool condstore,
+                       bool utf8_names) {
   std::string out;
   // Deleted mailboxes first, so a name deleted and created again reads in order.
   for (const auto& [id, old] : before) {
     if (after.count(id) > 0) continue;
     if (NotifyEventsFor(spec, old.name, old.subscribed) & kNotifyMailboxName) {
-      out += ListLine("\\NonExistent", old.name);
+      out += ListLine(utf8_names, "\\NonExistent", old.name);
     }
   }
   for (const auto& [id, now] : after) {
     auto it = before.find(id);
     if (it == before.end()) {
       if (NotifyEventsFor(spec, now.name, now.subscribed) & kNotifyMailboxName) {
-        out += ListLine(now.subscribed ? "\\Subscribed" : "", now.name);
+        out += ListLine(utf8_names, now.subscribed ? "\\Subscribed" : "", now.name);
       }
       continue;
     }
@@ -170,13 +179,13 @@ std::string NotifyDiff(const NotifySpec& spec, const NotifySnapshot& before,
     if (old.name != now.name) {
       // RENAME keeps the id: one LIST with OLDNAME (RFC 5465 5.4), for either name watched.
       uint32_t either = events | NotifyEventsFor(spec, old.name, old.subscribed);
-      if (either & kNotifyMailboxName) out += ListLine("", now.name, old.name);
+      if (either & kNotifyMailboxName) out += ListLine(utf8_names, "", now.name, old.name);
     }
     if (old.subscribed != now.subscribed) {
       // RFC 5465 5.5; a mailbox just unsubscribed still counts for SUBSCRIBED here.
       uint32_t either = events | NotifyEventsFor(spec, now.name, old.subscribed);
       if (either & kNotifySubscriptionChange) {
-        out += ListLine(now.subscribed ? "\\Subscribed" : "", now.name);
+        out += ListLine(utf8_names, now.subscribed ? "\\Subscribed" : "", now.name);
       }
     }
     if (id == selected_id) continue;  // the view reports the selected mailbox itself
@@ -201,21 +210,21 @@ std::string NotifyDiff(const NotifySpec& spec, const NotifySnapshot& before,
       items.push_back(absl::StrCat("HIGHESTMODSEQ ", now.highest_modseq));
     }
     if (!items.empty()) {
-      absl::StrAppend(&out, "* STATUS ", imap::Quote(now.name), " (", absl::StrJoin(items, " "),
-                      ")\r\n");
+      absl::StrAppend(&out, "* STATUS ", Wire(now.name, utf8_names), " (",
+                      absl::StrJoin(items, " "), ")\r\n");
     }
   }
   return out;
 }
 
 std::string NotifyInitialStatus(const NotifySpec& spec, const NotifySnapshot& snapshot,
-                                uint64_t selected_id, bool condstore) {
+                                uint64_t selected_id, bool condstore, bool utf8_names) {
   std::string out;
   for (const auto& [id, m] : snapshot) {
     if (id == selected_id) continue;
     uint32_t events = NotifyEventsFor(spec, m.name, m.subscribed);
     if (!(events & kNotifyMessageEvents)) continue;
-    absl::StrAppend(&out, "* STATUS ", imap::Quote(m.name), " (MESSAGES ", m.messages,
+    absl::StrAppend(&out, "* STATUS ", Wire(m.name, utf8_names), " (MESSAGES ", m.messages,
                     " UIDNEXT ", m.uid_next, " UIDVALIDITY ", m.uid_validity, " UNSEEN ",
                     m.unseen);
     // As Dovecot: HIGHESTMODSEQ when CONDSTORE is on or flag changes are watched.

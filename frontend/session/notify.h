@@ -69,13 +69,15 @@ uint32_t NotifyEventsFor(const NotifySpec& spec, const std::string& name, bool s
 
 // The untagged responses that take a client from `before` to `after` (RFC 5465 5): LIST for
 // created, deleted (\NonExistent), renamed (OLDNAME) and (un)subscribed mailboxes; STATUS for
-// message changes in mailboxes other than `selected_id` (0: none selected).
+// message changes in mailboxes other than `selected_id` (0: none selected). Names are matched
+// as stored (modified UTF-7) and printed in UTF-8 when `utf8_names` (UTF8=ACCEPT, IMAP4rev2).
 std::string NotifyDiff(const NotifySpec& spec, const NotifySnapshot& before,
-                       const NotifySnapshot& after, uint64_t selected_id, bool condstore);
+                       const NotifySnapshot& after, uint64_t selected_id, bool condstore,
+                       bool utf8_names = false);
 
 // NOTIFY SET STATUS (RFC 5465 3.1): a STATUS for every mailbox a group watches for message
 // events, the selected one aside.
 std::string NotifyInitialStatus(const NotifySpec& spec, const NotifySnapshot& snapshot,
-                                uint64_t selected_id, bool condstore);
+                                uint64_t selected_id, bool condstore, bool utf8_names = false);
 
 }  // namespace hadron::frontend

@@ -77,7 +77,8 @@ asio::awaitable<absl::Status> Session::SetNotify(NotifySpec spec, bool send_stat
     MailboxView* v = view();
     std::string status =
         NotifyInitialStatus(notify_->spec, notify_->snapshot, v ? v->mailbox_id() : 0,
-                            enabled_.condstore || enabled_.qresync);
+                            enabled_.condstore || enabled_.qresync,
+                            enabled_.utf8_accept || enabled_.imap4rev2);
     co_await Send(status);
   }
   co_return absl::OkStatus();
@@ -96,7 +97,8 @@ asio::awaitable<void> Session::FlushNotifications() {
       NotifySnapshot now = MakeNotifySnapshot(*list);
       MailboxView* v = view();
       std::string out = NotifyDiff(n->spec, n->snapshot, now, v ? v->mailbox_id() : 0,
-                                   enabled_.condstore || enabled_.qresync);
+                                   enabled_.condstore || enabled_.qresync,
+                            enabled_.utf8_accept || enabled_.imap4rev2);
       n->snapshot = std::move(now);
       co_await Send(out);
     } else {

@@ -3,7 +3,8 @@ IDLE, from changes made on another frontend, by the public API's delivery and by
 
 The watching session A is on frontend 1; changes come from session B on frontend 2 (another
 process, so they reach A only through the statesvc's Watch stream), from `hadronctl deliver`,
-or from A itself. Response shapes follow RFC 5465's examples; where the RFC leaves room, what
+or from A itself. Every test runs on one statesvc and again on the sharded cluster of
+scripts/cluster.sh (see the two_frontends fixture). Response shapes follow RFC 5465's examples; where the RFC leaves room, what
 Dovecot 2.3 sends (checked with mailbox_list_index = yes): `* LIST () "/" name` for a new
 mailbox, `(\\NonExistent)` for a deleted one, `("OLDNAME" (old))` after RENAME, `(\\Subscribed)`
 / `()` for (un)subscribe, STATUS (MESSAGES UIDNEXT UNSEEN [HIGHESTMODSEQ]) after new or expunged
@@ -15,7 +16,8 @@ import time
 
 import pytest
 
-from conftest import requires_hadron
+from conftest import (REFERENCE, _start_multi, _stop_multi, requires_hadron,
+                      start_shard_cluster, stop_shard_cluster)
 
 WAIT = 10.0  # seconds a notification may take (it normally takes milliseconds)
 QUIET = 1.0  # seconds of silence that show nothing was sent
@@ -65,6 +67,28 @@ def quiet(r, t=QUIET):
             out.append(r.read_response(timeout=left))
         except OSError:
             return out
+
+
+# Every test runs twice: one statesvc behind two frontends, and scripts/cluster.sh's sharded
+# cluster (2 statesvc shards, 3 frontends), where A and B talk to frontend0 and frontend1
+# directly (not through haproxy, so they are surely on two frontends) and the account's
+# events reach frontend0 only through its shard's Watch stream (shared_account alternates the
+# shards, so both shards are covered).
+@pytest.fixture(scope="module", params=["direct", "sharded-2shards-3fe"])
+def two_frontends(request):
+    if request.param == "direct" or REFERENCE == "dovecot":
+        if request.param != "direct":
+            pytest.skip("the sharded cluster is Hadron-only")
+        c, workdir = _start_multi("hadron-it-multi-")
+        yield c
+        san = _stop_multi(c, workdir)
+    else:
+        c, workdir = start_shard_cluster()
+        c.imap_ports = [int(a.rsplit(":", 1)[1]) for a in c.fe_addrs[:2]]
+        yield c
+        san = stop_shard_cluster(c, workdir)
+    if san:
+        pytest.fail("at shutdown: " + san, pytrace=False)
 
 
 @pytest.fixture
@@ -363,4 +387,28 @@ def test_message_new_with_fetch_attributes(ab):
     untagged, _ = a.ok("FETCH 2 (FLAGS)")
     assert b"\\Seen" not in untagged[0], untagged
     # Nothing more for the same message.
+    assert quiet(a) == []
+
+
+def test_utf8_accept_names_in_notifications(ab):
+    """RFC 6855 3 with RFC 5465: once UTF8=ACCEPT is on, the names in NOTIFY's LIST and STATUS
+    responses are UTF-8 (a literal, as Dovecot 2.3 sends them) and a MAILBOXES filter takes a
+    UTF-8 name; B, a legacy session, names the same mailbox in modified UTF-7."""
+    a, b, _ = ab
+    utf8 = "Entw\u00fcrfe".encode()
+    lit = b"{%d}\r\n%s" % (len(utf8), utf8)
+    a.ok("ENABLE UTF8=ACCEPT")
+    a.ok("NOTIFY SET " + PERSONAL_ALL)
+    b.ok('CREATE "Entw&APw-rfe"')
+    line, _ = wait_for(a, rb"^\* LIST ")
+    assert line == b'* LIST () "/" ' + lit, line
+    append(b, '"Entw&APw-rfe"', 1)
+    line, _ = wait_for(a, rb"^\* STATUS ")
+    assert line == b"* STATUS " + lit + b" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)", line
+    # Only the mailbox named (in UTF-8) is watched now.
+    a.ok("NOTIFY SET (mailboxes \"Entw\u00fcrfe\" (MessageNew MessageExpunge))")
+    append(b, "Sent", 1)
+    append(b, '"Entw&APw-rfe"', 2)
+    line, seen = wait_for(a, rb"^\* STATUS ")
+    assert line == b"* STATUS " + lit + b" (MESSAGES 2 UIDNEXT 3 UNSEEN 2)", (line, seen)
     assert quiet(a) == []
