@@ -412,3 +412,32 @@ def test_utf8_accept_names_in_notifications(ab):
     line, seen = wait_for(a, rb"^\* STATUS ")
     assert line == b"* STATUS " + lit + b" (MESSAGES 2 UIDNEXT 3 UNSEEN 2)", (line, seen)
     assert quiet(a) == []
+
+
+def test_notify_goes_on_after_a_statesvc_restart(private_two_frontends):
+    """The account subscription is re-sent when the frontend's Watch stream reconnects; the
+    statesvc's event right after it makes the session re-read the account, so a change made
+    while the stream was down or just after is still reported."""
+    c = private_two_frontends
+    requires_hadron(c)
+    name, password = "nr_%d" % int(time.time() * 1000), "pw-restart"
+    c.add_account(name, password)
+    a = c.raw(name, password, fe=0)
+    a.ok("NOTIFY SET " + PERSONAL_ALL)
+    c.statesvc.kill9()
+    c.start_statesvc()  # same port, same data dir
+    deadline = time.monotonic() + 60
+    while True:  # frontend1 serves again once its channel reconnected
+        try:
+            b = c.raw(name, password, fe=1)
+            b.ok("CREATE afterrestart")
+            break
+        except Exception:
+            assert time.monotonic() < deadline, "the cluster did not come back"
+            time.sleep(0.2)
+    line, _ = wait_for(a, rb"^\* LIST ", timeout=30)
+    assert line == b'* LIST () "/" "afterrestart"', line
+    append(b, "afterrestart", 1)
+    line, _ = wait_for(a, rb'^\* STATUS "afterrestart"', timeout=30)
+    assert line == b'* STATUS "afterrestart" (MESSAGES 1 UIDNEXT 2 UNSEEN 1)', line
+    a.ok("NOOP")  # the session itself lived through it
