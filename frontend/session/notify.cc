@@ -168,14 +168,23 @@ std::string NotifyDiff(const NotifySpec& spec, const NotifySnapshot& before,
   }
   for (const auto& [id, now] : after) {
     auto it = before.find(id);
-    if (it == before.end()) {
-      if (NotifyEventsFor(spec, now.name, now.subscribed) & kNotifyMailboxName) {
-        out += ListLine(utf8_names, now.subscribed ? "\\Subscribed" : "", now.name);
-      }
-      continue;
-    }
-    const NotifyMailbox& old = it->second;
     uint32_t events = NotifyEventsFor(spec, now.name, now.subscribed);
+    NotifyMailbox fresh;  // a new mailbox, as it was when created
+    if (it == before.end()) {
+      if (events & kNotifyMailboxName) {
+        out += ListLine(utf8_names, now.subscribed ? "\\Subscribed" : "", now.name);
+      } else if (now.subscribed && (events & kNotifySubscriptionChange)) {
+        // Created and subscribed between two reads: the subscription is still news.
+        out += ListLine(utf8_names, "\\Subscribed", now.name);
+      }
+      if (id == selected_id || (now.messages == 0 && now.uid_next <= 1)) continue;
+      // Messages arrived between two reads too: report them as if it had been read empty.
+      fresh.name = now.name;
+      fresh.subscribed = now.subscribed;
+      fresh.uid_validity = now.uid_validity;
+      fresh.uid_next = 1;
+    }
+    const NotifyMailbox& old = it == before.end() ? fresh : it->second;
     if (old.name != now.name) {
       // RENAME keeps the id: one LIST with OLDNAME (RFC 5465 5.4), for either name watched.
       uint32_t either = events | NotifyEventsFor(spec, old.name, old.subscribed);

@@ -98,5 +98,26 @@ TEST(NotifyDiffTest, ListAndStatus) {
             "* STATUS \"gone\" (MESSAGES 0 UIDNEXT 1 UIDVALIDITY 9 UNSEEN 0 HIGHESTMODSEQ 1)\r\n");
 }
 
+// Changes that reach one read together: a mailbox created and subscribed, or created and
+// delivered to, between two reads is still reported for the events watched.
+TEST(NotifyDiffTest, NewMailboxWithChangesInTheSameRead) {
+  auto subs = Build({G(Filter::kPersonal, {"SubscriptionChange"})});
+  ASSERT_TRUE(subs.ok());
+  NotifySnapshot before;
+  NotifySnapshot after;
+  after[3] = {"third", true, 10, 1, 0, 0, 2};
+  EXPECT_EQ(NotifyDiff(*subs, before, after, 0, false),
+            "* LIST (\\Subscribed) \"/\" \"third\"\r\n");
+  after[3].subscribed = false;
+  EXPECT_EQ(NotifyDiff(*subs, before, after, 0, false), "");
+  auto msgs = Build({G(Filter::kPersonal, {"MessageNew", "MessageExpunge", "MailboxName"})});
+  ASSERT_TRUE(msgs.ok());
+  after[3] = {"third", false, 10, 3, 2, 1, 5};
+  EXPECT_EQ(NotifyDiff(*msgs, before, after, 0, true),
+            "* LIST () \"/\" \"third\"\r\n"
+            "* STATUS \"third\" (MESSAGES 2 UIDNEXT 3 UNSEEN 1 HIGHESTMODSEQ 5)\r\n");
+  EXPECT_EQ(NotifyDiff(*msgs, before, after, 3, true), "* LIST () \"/\" \"third\"\r\n");
+}
+
 }  // namespace
 }  // namespace hadron::frontend
