@@ -108,17 +108,21 @@ asio::awaitable<void> Session::FlushNotifications() {
   // RFC 5465 5.1: with SELECTED the selected mailbox's changes go out as they happen, EXPUNGE
   // included; with SELECTED-DELAYED, EXPUNGE waits for a command that allows it.
   if (notify_ == n && n->spec.selected && n->spec.selected_events != 0 && view() != nullptr) {
+    if (MailboxView* before = view();
+        n->fetch_view != before || n->fetch_mailbox != before->mailbox_id()) {
+      // A newly selected mailbox (or a new NOTIFY): the client knows the messages it was told
+      // so far. Taken before Sync, so a message that arrived meanwhile still gets its FETCH.
+      n->fetch_view = before;
+      n->fetch_mailbox = before->mailbox_id();
+      n->fetched_up_to = before->MaxUid();
+    }
     co_await Sync(/*allow_expunge=*/!n->spec.selected_delayed);
     if (logout_ || notify_ != n) co_return;
     MailboxView* v = view();
     if (v != nullptr && !n->spec.fetch_atts.empty() &&
-        (n->spec.selected_events & kNotifyMessageNew)) {
-      if (n->fetch_view != v || n->fetch_mailbox != v->mailbox_id()) {
-        // A newly selected mailbox: SELECT told its messages.
-        n->fetch_view = v;
-        n->fetch_mailbox = v->mailbox_id();
-        n->fetched_up_to = v->MaxUid();
-      } else if (v->MaxUid() > n->fetched_up_to) {
+        (n->spec.selected_events & kNotifyMessageNew) && v == n->fetch_view &&
+        v->mailbox_id() == n->fetch_mailbox) {
+      if (v->MaxUid() > n->fetched_up_to) {
         // RFC 5465 5.2: the EXISTS is followed by the requested data of the new messages,
         // answered as a FETCH of their numbers (a command without a tag sends no tagged line;
         // a non-UID FETCH, so it sends no EXPUNGE either).
