@@ -7,7 +7,7 @@
 # fixtures keep every server's stderr in a log file and fail a test whose servers print a
 # ThreadSanitizer report. Extra arguments go to pytest.
 #
-# Environment: HADRON_TSAN_TESTS (default: test_idle.py and test_consistency.py),
+# Environment: HADRON_TSAN_TESTS (default: test_idle.py, test_consistency.py, test_notify.py),
 # HADRON_CONSISTENCY_SECONDS (default here: 20, to stay within ~10 minutes on 2 cores).
 set -euo pipefail
 
@@ -56,7 +56,7 @@ export HADRON_CONSISTENCY_SECONDS="${HADRON_CONSISTENCY_SECONDS:-20}"
 export HADRON_LATENCY_LIMIT="${HADRON_LATENCY_LIMIT:-3}"
 export HADRON_CMD_TIMEOUT="${HADRON_CMD_TIMEOUT:-40}"
 
-read -r -a TESTS <<<"${HADRON_TSAN_TESTS:-tests/integration/test_idle.py tests/integration/test_consistency.py}"
+read -r -a TESTS <<<"${HADRON_TSAN_TESTS:-tests/integration/test_idle.py tests/integration/test_consistency.py tests/integration/test_notify.py}"
 start=$(date +%s)
 status=0
 /usr/bin/python3 -m pytest -q "${TESTS[@]}" "$@" || status=$?
