@@ -77,16 +77,7 @@ class TcpTransport final : public Transport {
   asio::awaitable<absl::Status> StartTls() override {
     // A client silent in the middle of the handshake must not hold the connection forever
     // (issue 6): closed after the login timeout, as a silent client before login.
-    write_timer_.expires_after(handshake_timeout_);
-    write_timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;  // cancelled: the handshake ended
-      asio::error_code ignored;
-      stream_.next_layer().close(ignored);
-    });
-    struct CancelTimer {
-      asio::steady_timer& t;
-      ~CancelTimer() { t.cancel(); }
-    } cancel_timer{write_timer_};
+    CloseUnlessDoneWithin deadline(*this, handshake_timeout_);
     try {
       co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
       tls_active_ = true;
@@ -107,20 +98,26 @@ class TcpTransport final : public Transport {
   void set_tls_enabled(bool v) { tls_enabled_ = v; }
 
  private:
+  // Closes the socket if the operation it guards (a write, a handshake) has not ended within
+  // `timeout`; its end (this object's destruction) cancels that.
+  struct CloseUnlessDoneWithin {
+    CloseUnlessDoneWithin(TcpTransport& t, std::chrono::seconds timeout) : timer(t.write_timer_) {
+      timer.expires_after(timeout);
+      timer.async_wait([&t](const asio::error_code& ec) {
+        if (ec) return;  // cancelled: the operation ended, or the transport is going away
+        asio::error_code ignored;
+        t.stream_.next_layer().close(ignored);
+      });
+    }
+    ~CloseUnlessDoneWithin() { timer.cancel(); }
+    asio::steady_timer& timer;
+  };
+
   template <typename Buffers>
   asio::awaitable<void> WriteBuffers(const Buffers& buffers, size_t total) {
     // A client that stops reading must not hold its session (and our memory) forever: if a
     // write makes no progress for kWriteTimeout, the connection is closed.
-    write_timer_.expires_after(write_timeout_);
-    write_timer_.async_wait([this](const asio::error_code& ec) {
-      if (ec) return;  // cancelled: the write finished, or the transport is going away
-      asio::error_code ignored;
-      stream_.next_layer().close(ignored);
-    });
-    struct CancelTimer {
-      asio::steady_timer& t;
-      ~CancelTimer() { t.cancel(); }
-    } cancel_timer{write_timer_};
+    CloseUnlessDoneWithin deadline(*this, write_timeout_);
     if (tls_active_) {
       co_await asio::async_write(stream_, buffers, asio::use_awaitable);
     } else {
