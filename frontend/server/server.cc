@@ -30,10 +30,10 @@ class TcpTransport final : public Transport {
       : write_timeout_(write_timeout),
         handshake_timeout_(handshake_timeout),
         tls_ctx_(std::move(tls)),
-        stream_(std::move(socket), *tls_ctx_),
-        write_timer_(stream_.next_layer().get_executor()) {
+        socket_(std::move(socket)),
+        write_timer_(socket_.get_executor()) {
     asio::error_code ec;
-    auto ep = stream_.next_layer().remote_endpoint(ec);
+    auto ep = socket_.remote_endpoint(ec);
     if (!ec) {
       peer_ = absl::StrCat(ep.address().to_string(), ":", ep.port());
       loopback_ = ep.address().is_loopback();
@@ -43,9 +43,9 @@ class TcpTransport final : public Transport {
   asio::awaitable<size_t> ReadSome(asio::mutable_buffer buf) override {
     size_t n;
     if (tls_active_) {
-      n = co_await stream_.async_read_some(buf, asio::use_awaitable);
+      n = co_await tls_->async_read_some(buf, asio::use_awaitable);
     } else {
-      n = co_await stream_.next_layer().async_read_some(buf, asio::use_awaitable);
+      n = co_await socket_.async_read_some(buf, asio::use_awaitable);
     }
     Metrics().bytes_received.Inc(n);
     co_return n;
@@ -79,7 +79,10 @@ class TcpTransport final : public Transport {
     // (issue 6): closed after the login timeout, as a silent client before login.
     CloseUnlessDoneWithin deadline(*this, handshake_timeout_);
     try {
-      co_await stream_.async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
+      // Made only now: a TLS stream costs ~40 KiB (OpenSSL's SSL object and asio's two 17 KiB
+      // record buffers), which a plaintext session (most of them idle) never needs.
+      tls_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, *tls_ctx_);
+      co_await tls_->async_handshake(asio::ssl::stream_base::server, asio::use_awaitable);
       tls_active_ = true;
       co_return absl::OkStatus();
     } catch (const asio::system_error& e) {
@@ -89,8 +92,8 @@ class TcpTransport final : public Transport {
 
   void Close() override {
     asio::error_code ec;
-    stream_.next_layer().shutdown(tcp::socket::shutdown_both, ec);
-    stream_.next_layer().close(ec);
+    socket_.shutdown(tcp::socket::shutdown_both, ec);
+    socket_.close(ec);
   }
   std::string peer() const override { return peer_; }
   bool loopback() const override { return loopback_; }
@@ -106,7 +109,7 @@ class TcpTransport final : public Transport {
       timer.async_wait([&t](const asio::error_code& ec) {
         if (ec) return;  // cancelled: the operation ended, or the transport is going away
         asio::error_code ignored;
-        t.stream_.next_layer().close(ignored);
+        t.socket_.close(ignored);
       });
     }
     ~CloseUnlessDoneWithin() { timer.cancel(); }
@@ -119,9 +122,9 @@ class TcpTransport final : public Transport {
     // write makes no progress for kWriteTimeout, the connection is closed.
     CloseUnlessDoneWithin deadline(*this, write_timeout_);
     if (tls_active_) {
-      co_await asio::async_write(stream_, buffers, asio::use_awaitable);
+      co_await asio::async_write(*tls_, buffers, asio::use_awaitable);
     } else {
-      co_await asio::async_write(stream_.next_layer(), buffers, asio::use_awaitable);
+      co_await asio::async_write(socket_, buffers, asio::use_awaitable);
     }
     Metrics().bytes_sent.Inc(total);
   }
@@ -129,7 +132,8 @@ class TcpTransport final : public Transport {
   const std::chrono::seconds write_timeout_;
   const std::chrono::seconds handshake_timeout_;
   std::shared_ptr<asio::ssl::context> tls_ctx_;
-  asio::ssl::stream<tcp::socket> stream_;
+  tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_;  // from StartTls on
   asio::steady_timer write_timer_;
   std::vector<asio::const_buffer> buffers_;  // WriteParts's, reused
   bool tls_enabled_ = false;
@@ -205,6 +209,8 @@ absl::StatusOr<std::shared_ptr<asio::ssl::context>> Server::LoadTls() const {
   tls->set_options(asio::ssl::context::default_workarounds | asio::ssl::context::no_sslv2 |
                    asio::ssl::context::no_sslv3 | asio::ssl::context::no_tlsv1 |
                    asio::ssl::context::no_tlsv1_1 | asio::ssl::context::single_dh_use);
+  // OpenSSL frees a connection's record buffers while they are empty (an idle session).
+  SSL_CTX_set_mode(tls->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   asio::error_code ec;
   tls->use_certificate_chain_file(options_.tls_cert, ec);
   if (ec) return absl::InvalidArgumentError("cannot load --tls_cert: " + ec.message());

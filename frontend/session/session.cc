@@ -382,13 +382,26 @@ asio::awaitable<void> Session::ClaimRecent() {
 
 asio::awaitable<void> Session::ReaderLoop() {
   auto self = shared_from_this();
-  std::string buf(16 * 1024, '\0');
+  // The buffer is held while a read waits, i.e. for as long as the session is idle: a session
+  // between commands (or in IDLE) keeps a small one, and a read that fills it (a literal, a
+  // pipelined burst) moves to a large one until a read comes back short. Not zero-filled, so
+  // the pages the kernel never writes into cost no memory.
+  constexpr size_t kSmallRead = 1024;
+  constexpr size_t kLargeRead = 16 * 1024;
+  std::unique_ptr<char[]> buf;
+  size_t capacity = 0;
+  size_t wanted = kSmallRead;
   try {
     for (;;) {
       co_await want_read_.async_receive(asio::use_awaitable);
-      size_t n = co_await transport_->ReadSome(asio::buffer(buf));
+      if (capacity != wanted) {
+        buf.reset(new char[wanted]);  // not value-initialized
+        capacity = wanted;
+      }
+      size_t n = co_await transport_->ReadSome(asio::buffer(buf.get(), capacity));
+      wanted = n == capacity ? kLargeRead : kSmallRead;
       // Named: GCC 12 destroys brace-initialized temporaries in co_await expressions twice.
-      Event ev{Event::kData, std::string(buf.data(), n), 0};
+      Event ev{Event::kData, std::string(buf.get(), n), 0};
       co_await events_.async_send(asio::error_code{}, std::move(ev), asio::use_awaitable);
     }
   } catch (const std::exception&) {
