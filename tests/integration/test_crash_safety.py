@@ -133,14 +133,21 @@ def test_kill9_statesvc_and_frontend_under_append_load(private_two_frontends):
     try:
         acked_before = 0
         for rnd in range(ROUNDS):
-            time.sleep(random.uniform(0.8, 1.5))  # let the load build up
+            # Each round starts once the load is going (again): some APPEND acknowledged since
+            # the last restart. The clients log in (again) first, an scrypt check each, which
+            # takes seconds on a loaded machine: bounded, not immediate.
+            deadline = time.monotonic() + 30
+            while (sum(len(t.acked) for t in clients) <= acked_before and
+                   time.monotonic() < deadline):
+                time.sleep(0.1)
+            acked = sum(len(t.acked) for t in clients)
+            assert acked > acked_before, "no APPEND was acknowledged before round %d" % rnd
+            acked_before = acked
+            time.sleep(random.uniform(0.3, 1.0))  # more APPENDs in flight at the kill
             c.statesvc.kill9()
             time.sleep(random.uniform(0.0, 0.3))
             c.start_statesvc()
             wait_serving(c, "crash", "crashpw")
-            acked = sum(len(t.acked) for t in clients)
-            assert acked > acked_before, "no APPEND was acknowledged in round %d" % rnd
-            acked_before = acked
         # A frontend dies: its clients carry on through the other one.
         time.sleep(1.0)
         c.frontends[0].kill9()
