@@ -125,10 +125,15 @@ void Session::OnWatchEvent(const state::v1::WatchEvent& ev) {
   } else if (ev.has_change()) {
     v->Enqueue(ev.change());
   }
-  if (!wake_pending_) {
-    wake_pending_ = true;
-    events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
-  }
+  Wake();
+}
+
+void Session::Wake() {
+  // One wake-up in the channel at a time. If the channel is full (it then holds other events,
+  // which end the wait anyway), the flag stays clear so that the next Wake tries again; set
+  // without a send, it would silence every later wake-up of this session.
+  if (wake_pending_) return;
+  wake_pending_ = events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
 }
 
 void Session::QueueOwnChange(const pb::Change& change) {
@@ -550,10 +555,7 @@ void Session::BeginDrain() {
     if (!self || self->draining_) return;
     self->draining_ = true;
     // Wakes a session waiting between commands or in IDLE; the events channel is the one way.
-    if (!self->wake_pending_) {
-      self->wake_pending_ = true;
-      self->events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
-    }
+    self->Wake();
   });
 }
 

@@ -26,13 +26,6 @@ struct Session::NotifyState {
   uint32_t fetched_up_to = 0;
 };
 
-void Session::Wake() {
-  if (!wake_pending_) {
-    wake_pending_ = true;
-    events_.try_send(asio::error_code{}, Event{Event::kWake, {}, 0});
-  }
-}
-
 void Session::ClearNotify() {
   if (notify_ && notify_->watch_handle && watcher_) watcher_->Unsubscribe(notify_->watch_handle);
   notify_.reset();
