@@ -42,6 +42,21 @@ def read_until_closed(sock, what):
         pytest.fail("%s was neither refused nor closed: %r" % (what, data))
 
 
+def connect_accepted(c):
+    """A connection the frontend accepted (greeted with OK). Cluster.start's own probe
+    connection may still hold a slot for a moment, as may a just-closed one: a refused
+    connection holds none, so try again for a bounded time."""
+    deadline = time.time() + 10
+    while True:
+        raw = imapwire.Raw(c.host, c.imap_port)
+        if raw.greeting.startswith(b"* OK"):
+            return raw
+        raw.close()
+        if time.time() > deadline:
+            pytest.fail("no slot came free: %r" % raw.greeting)
+        time.sleep(0.1)
+
+
 def private_cluster(args):
     c = Cluster(tempfile.mkdtemp(prefix="hadron-it-limits-"), tls=False)
     c.frontend_args = args
@@ -57,13 +72,12 @@ def limited(cluster):
 
 
 def test_connections_per_address(limited):
-    conns = [imapwire.Raw(limited.host, limited.imap_port) for _ in range(6)]
+    conns = [connect_accepted(limited) for _ in range(6)]
     extra = socket.create_connection((limited.host, limited.imap_port), timeout=5)
     data = read_until_closed(extra, "the 7th connection")
     assert data.startswith(b"* BYE") and b"connections" in data, data
     conns[0].close()
-    time.sleep(0.3)
-    again = imapwire.Raw(limited.host, limited.imap_port)  # a slot is free again
+    again = connect_accepted(limited)  # a slot is free again (within the helper's bound)
     again.ok("NOOP")
     for c in conns[1:] + [again]:
         c.close()
@@ -165,28 +179,15 @@ def test_connections_per_frontend(cluster):
     requires_hadron(cluster)
     c = private_cluster(["--max_connections=3", "--max_connections_per_address=100"])
 
-    def connect():
-        # Cluster.start's own probe connection may still hold a slot for a moment, as may a
-        # closed one: a rejected connection holds none, so try again for a bounded time.
-        deadline = time.time() + 10
-        while True:
-            raw = imapwire.Raw(c.host, c.imap_port)
-            if raw.greeting.startswith(b"* OK"):
-                return raw
-            raw.close()
-            if time.time() > deadline:
-                pytest.fail("no slot came free: %r" % raw.greeting)
-            time.sleep(0.1)
-
     try:
-        conns = [connect() for _ in range(3)]
+        conns = [connect_accepted(c) for _ in range(3)]
         for x in conns:
             x.ok("NOOP")
         extra = socket.create_connection((c.host, c.imap_port), timeout=5)
         data = read_until_closed(extra, "the 4th connection")
         assert data.startswith(b"* BYE [UNAVAILABLE]"), data
         conns[0].close()
-        again = connect()  # a slot is free again
+        again = connect_accepted(c)  # a slot is free again
         again.ok("NOOP")
         for x in conns[1:] + [again]:
             x.close()
