@@ -744,3 +744,25 @@ def shard_cluster():
     san = stop_shard_cluster(c, workdir)
     if san:
         pytest.fail("at shutdown: " + san, pytrace=False)
+
+
+def two_frontend_cluster(param, frontends_direct=False):
+    """The body of a module fixture run twice: `param` "direct" is one statesvc behind two
+    frontends; anything else is scripts/cluster.sh's sharded cluster (2 statesvc shards, 3
+    frontends, haproxy), Hadron only. With `frontends_direct`, imap_ports are frontend0 and
+    frontend1 themselves instead of haproxy. Fails the test module if a server reported a
+    sanitizer error at shutdown."""
+    if param == "direct" or REFERENCE == "dovecot":
+        if param != "direct":
+            pytest.skip("the sharded cluster is Hadron-only")
+        c, workdir = _start_multi("hadron-it-multi-")
+        yield c
+        san = _stop_multi(c, workdir)
+    else:
+        c, workdir = start_shard_cluster()
+        if frontends_direct:
+            c.imap_ports = [int(a.rsplit(":", 1)[1]) for a in c.fe_addrs[:2]]
+        yield c
+        san = stop_shard_cluster(c, workdir)
+    if san:
+        pytest.fail("at shutdown: " + san, pytrace=False)

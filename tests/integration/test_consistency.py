@@ -22,8 +22,7 @@ import time
 import pytest
 
 import imapwire
-from conftest import (REFERENCE, Account, _start_multi, _stop_multi, requires_hadron,
-                      start_shard_cluster, stop_shard_cluster)
+from conftest import Account, requires_hadron, two_frontend_cluster
 from imapwire import flagset, parse_fetch, status_of
 
 LATENCY_LIMIT = float(os.environ.get("HADRON_LATENCY_LIMIT", "1.0"))
@@ -36,18 +35,7 @@ CMD_TIMEOUT = float(os.environ.get("HADRON_CMD_TIMEOUT", "20"))
 # "frontends" of a scenario are haproxy and each session lands on any of the 3.
 @pytest.fixture(scope="module", params=["direct", "haproxy-3fe-2shards"])
 def two_frontends(request):
-    if request.param == "direct" or REFERENCE == "dovecot":
-        if request.param != "direct":
-            pytest.skip("the sharded cluster is Hadron-only")
-        c, workdir = _start_multi("hadron-it-multi-")
-        yield c
-        san = _stop_multi(c, workdir)
-    else:
-        c, workdir = start_shard_cluster()
-        yield c
-        san = stop_shard_cluster(c, workdir)
-    if san:
-        pytest.fail("at shutdown: " + san, pytrace=False)
+    yield from two_frontend_cluster(request.param)
 
 
 def message(i, tag="c"):

@@ -16,8 +16,7 @@ import time
 
 import pytest
 
-from conftest import (REFERENCE, _start_multi, _stop_multi, requires_hadron,
-                      start_shard_cluster, stop_shard_cluster)
+from conftest import requires_hadron, two_frontend_cluster
 
 WAIT = 10.0  # seconds a notification may take (it normally takes milliseconds)
 QUIET = 1.0  # seconds of silence that show nothing was sent
@@ -76,19 +75,7 @@ def quiet(r, t=QUIET):
 # shards, so both shards are covered).
 @pytest.fixture(scope="module", params=["direct", "sharded-2shards-3fe"])
 def two_frontends(request):
-    if request.param == "direct" or REFERENCE == "dovecot":
-        if request.param != "direct":
-            pytest.skip("the sharded cluster is Hadron-only")
-        c, workdir = _start_multi("hadron-it-multi-")
-        yield c
-        san = _stop_multi(c, workdir)
-    else:
-        c, workdir = start_shard_cluster()
-        c.imap_ports = [int(a.rsplit(":", 1)[1]) for a in c.fe_addrs[:2]]
-        yield c
-        san = stop_shard_cluster(c, workdir)
-    if san:
-        pytest.fail("at shutdown: " + san, pytrace=False)
+    yield from two_frontend_cluster(request.param, frontends_direct=True)
 
 
 @pytest.fixture
