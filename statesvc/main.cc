@@ -48,6 +48,12 @@ ABSL_FLAG(std::string, metrics_listen, "",
           "HOST:PORT for HTTP GET /metrics (Prometheus), /healthz and /readyz; empty: none");
 ABSL_FLAG(int, drain_timeout_seconds, 30,
           "on SIGTERM, how long running calls (in-flight writes) may take before they are cancelled");
+// Login cache (issue 8, docs/operations.md "Login cache"): successful scrypt verifications.
+ABSL_FLAG(int64_t, login_cache_ttl_seconds, 3600,
+          "how long a successful LOGIN verification is remembered (the next LOGIN with the same "
+          "password skips scrypt); 0: no login cache");
+ABSL_FLAG(int64_t, login_cache_size, 100000,
+          "at most this many accounts in the login cache (the oldest go first); 0: no cache");
 
 namespace {
 
@@ -134,6 +140,11 @@ int main(int argc, char** argv) {
   }
   options.shard_index = static_cast<size_t>(absl::GetFlag(FLAGS_shard_index));
   options.shard_count = static_cast<size_t>(absl::GetFlag(FLAGS_shards));
+  if (absl::GetFlag(FLAGS_login_cache_ttl_seconds) < 0 || absl::GetFlag(FLAGS_login_cache_size) < 0) {
+    return Fail("--login_cache_ttl_seconds and --login_cache_size must be >= 0");
+  }
+  options.login_cache_ttl = absl::Seconds(absl::GetFlag(FLAGS_login_cache_ttl_seconds));
+  options.login_cache_size = static_cast<size_t>(absl::GetFlag(FLAGS_login_cache_size));
   auto store = hadron::store::Store::Open(data_dir, options);
   if (!store.ok()) return Fail(std::string(store.status().message()));
   hadron::GrpcTlsConfig tls;

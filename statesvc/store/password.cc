@@ -5,6 +5,8 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <atomic>
+
 #include "absl/status/status.h"
 
 namespace hadron::store {
@@ -14,8 +16,11 @@ constexpr size_t kSaltBytes = 16;
 constexpr size_t kHashBytes = 32;
 constexpr uint64_t kMaxMem = 256ull << 20;
 
+std::atomic<uint64_t> scrypt_runs{0};
+
 absl::StatusOr<std::string> Scrypt(std::string_view password, std::string_view salt, uint64_t n,
                                    uint32_t r, uint32_t p) {
+  scrypt_runs.fetch_add(1, std::memory_order_relaxed);
   std::string out(kHashBytes, '\0');
   if (EVP_PBE_scrypt(password.data(), password.size(),
                      reinterpret_cast<const unsigned char*>(salt.data()), salt.size(), n, r, p,
@@ -26,6 +31,8 @@ absl::StatusOr<std::string> Scrypt(std::string_view password, std::string_view s
 }
 
 }  // namespace
+
+uint64_t ScryptRuns() { return scrypt_runs.load(std::memory_order_relaxed); }
 
 absl::StatusOr<PasswordHash> HashPassword(std::string_view password, const ScryptParams& params) {
   PasswordHash h;

@@ -29,4 +29,8 @@ absl::StatusOr<PasswordHash> HashPassword(std::string_view password, const Scryp
 // True if `password` matches; compares in constant time.
 bool VerifyPassword(std::string_view password, const PasswordHash& stored);
 
+// How many scrypt computations this process ran (hashing and verifying): tests check that a
+// cached login skipped it.
+uint64_t ScryptRuns();
+
 }  // namespace hadron::store

@@ -114,6 +114,15 @@ void Store::CollectMetrics(std::vector<metrics::CollectedFamily>& out) {
     }
     out.push_back(std::move(f));
   }
+  // The login cache (issue 8).
+  out.push_back({"hadron_statesvc_login_cache_lookups_total",
+                 "LOGIN verifications answered by the login cache (hit: no scrypt) or not (miss)",
+                 Type::kCounter,
+                 {{"", {{"result", "hit"}}, static_cast<double>(login_cache_.hits())},
+                  {"", {{"result", "miss"}}, static_cast<double>(login_cache_.misses())}}});
+  out.push_back({"hadron_statesvc_login_cache_entries", "Accounts in the login cache",
+                 Type::kGauge,
+                 {{"", {}, static_cast<double>(login_cache_.size())}}});
   for (const CfProperty& p : kDbProperties) {
     uint64_t v = 0;
     if (db_->GetIntProperty(p.property, &v)) {

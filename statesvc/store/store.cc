@@ -80,7 +80,11 @@ void BurnPasswordTime(std::string_view password, const ScryptParams& params) {
 
 Store::Store(const StoreOptions& options, rocksdb::DB* db,
              std::vector<rocksdb::ColumnFamilyHandle*> handles)
-    : options_(options), db_(db), handles_(std::move(handles)) {}
+    : options_(options),
+      db_(db),
+      handles_(std::move(handles)),
+      login_cache_(LoginCacheOptions{options.login_cache_ttl, options.login_cache_size,
+                                     options.clock}) {}
 
 Store::~Store() {
   StopSweeper();
@@ -338,6 +342,7 @@ absl::Status Store::DeleteAccountImpl(std::string_view name, bool moved) {
     batch.Put(cf(kMeta), keys::MovedAccountIdKey(account_id), "");
   }
   RETURN_IF_ERROR(Commit(account_id, batch, blobs, pending, moved));
+  login_cache_.Forget(lower);
   if (moved) {
     absl::MutexLock l(&moving_mu_);
     moving_.erase(account_id);
@@ -360,7 +365,9 @@ absl::Status Store::SetPassword(std::string_view name, std::string_view password
   rec.hash = hash.hash;
   rocksdb::WriteBatch batch;
   batch.Put(cf(kAccounts), keys::AccountKey(account_id), EncodeAccount(rec));
-  return Commit(account_id, batch, {}, {});
+  absl::Status committed = Commit(account_id, batch, {}, {});
+  login_cache_.Forget(lower);  // the new hash would not match it anyway
+  return committed;
 }
 
 absl::StatusOr<Account> Store::Authenticate(std::string_view name, std::string_view password) {
@@ -383,7 +390,11 @@ absl::StatusOr<Account> Store::Authenticate(std::string_view name, std::string_v
   }
   if (!rec.ok()) return rec.status();
   PasswordHash stored{rec->scrypt_n, rec->scrypt_r, rec->scrypt_p, rec->salt, rec->hash};
+  // The login cache answers only for a password verified before against this very hash; any
+  // miss (a wrong password included) runs scrypt as before.
+  if (login_cache_.Check(*lower, password, stored)) return Account{account_id, rec->name};
   if (!VerifyPassword(password, stored)) return fail;
+  login_cache_.Remember(*lower, password, stored);
   return Account{account_id, rec->name};
 }
 

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/metrics/metrics.h"
+#include "statesvc/store/login_cache.h"
 #include "statesvc/store/password.h"
 #include "statesvc/store/records.h"
 #include "statesvc/store/types.h"
@@ -93,6 +94,10 @@ struct StoreOptions {
   // CreateAccount (and an import) refuse a name the ring places on another shard.
   size_t shard_index = 0;
   size_t shard_count = 0;
+  // Login cache (issue 8, login_cache.h): a successful verification is remembered this long,
+  // for at most this many accounts, so a repeated LOGIN skips scrypt. Zero: off.
+  absl::Duration login_cache_ttl = absl::Hours(1);
+  size_t login_cache_size = 100000;
 };
 
 // Result of Store::Checkpoint.
@@ -304,6 +309,7 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> handles_;
   std::shared_ptr<rocksdb::Statistics> statistics_;  // operations metrics (stats.cc)
   ChangeListener* listener_ = nullptr;
+  LoginCache login_cache_;  // successful password verifications (issue 8)
 
   absl::Mutex accounts_mu_;  // serializes account creation and deletion
   absl::Mutex locks_mu_;
