@@ -4,12 +4,16 @@
 #include "frontend/commands/commands.h"
 #include "frontend/session/session_metrics.h"
 
+#include <cerrno>
+#include <chrono>
 #include <utility>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "asio/co_spawn.hpp"
 #include "asio/detached.hpp"
+#include "asio/redirect_error.hpp"
+#include "asio/this_coro.hpp"
 #include "asio/ip/tcp.hpp"
 #include "asio/ssl.hpp"
 #include "asio/steady_timer.hpp"
@@ -280,14 +284,41 @@ void Server::StopAccepting() {
 asio::awaitable<void> Server::AcceptLoop(std::shared_ptr<void> acceptor_ptr, bool implicit_tls) {
   auto acceptor = std::static_pointer_cast<tcp::acceptor>(acceptor_ptr);
   bool have_tls = !options_.tls_cert.empty();
+  // Out of descriptors (or kernel memory), the pending connection stays in the backlog and the
+  // listener stays readable: retrying at once would spin a core and flood the log. Wait a
+  // little between attempts (as nginx and Dovecot do), and warn once per such episode.
+  bool out_of_resources = false;
   for (;;) {
     tcp::socket socket(asio::make_strand(io_));
+    asio::error_code accept_error;
     try {
       co_await acceptor->async_accept(socket, asio::use_awaitable);
     } catch (const asio::system_error& e) {
-      if (e.code() == asio::error::operation_aborted) co_return;
-      spdlog::warn("accept failed: {}", e.code().message());
+      accept_error = e.code();
+    }
+    if (accept_error) {
+      if (accept_error == asio::error::operation_aborted) co_return;
+      const bool resources = accept_error == asio::error::no_descriptors ||
+                             accept_error.value() == ENFILE ||
+                             accept_error == asio::error::no_buffer_space ||
+                             accept_error == asio::error::no_memory;
+      if (!resources || !out_of_resources) {
+        spdlog::warn("accept failed: {}{}", accept_error.message(),
+                     resources ? " (pausing accepts 100 ms at a time until it clears)" : "");
+      }
+      out_of_resources = resources;
+      if (resources) {
+        asio::steady_timer pause(co_await asio::this_coro::executor,
+                                 std::chrono::milliseconds(100));
+        asio::error_code ec;
+        co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        if (!acceptor->is_open()) co_return;  // Stop() closed it meanwhile
+      }
       continue;
+    }
+    if (out_of_resources) {
+      spdlog::info("accepting connections again");
+      out_of_resources = false;
     }
     asio::error_code ec;
     socket.set_option(tcp::no_delay(true), ec);

@@ -28,6 +28,9 @@ import imapwire  # noqa: E402
 from dovecot_fixture import DovecotFixture  # noqa: E402
 
 PASSWORD = "pass"
+# Dovecot runs one imap process per IDLE connection (~5 MiB RSS each): by default it gets as many
+# sessions as Hadron reached, but no more than this (--dovecot_idle overrides).
+DOVECOT_IDLE_CAP = 500
 
 # Workload parameters: smoke (seconds, for scripts/test.sh) and full (docs/benchmarks.md).
 SMOKE = {
@@ -42,8 +45,9 @@ FULL = {
     "mixed": ["--clients=12", "--duration=30", "--mailboxes=2", "--seed=300", "--size=4096"],
     "select": ["--sizes=100000,1000000", "--repeats=3", "--sessions=20"],
     "fetchbody": ["--messages=16", "--size=1048576", "--rounds=4"],
-    # Hadron's LOGIN is scrypt (N=2^15, ~0.1 s of a core): setup stops after setup_seconds and
-    # the memory per connection is measured over what was established.
+    # Hadron's LOGIN is scrypt (N=2^15, ~0.1 s of a core), but the statesvc's login cache answers
+    # every LOGIN after the first of the bench account without it. Setup still stops after
+    # setup_seconds and the memory per connection is measured over what was established.
     "idle": ["--connections=%d", "--rounds=3", "--setup_threads=16", "--setup_seconds=150",
              "--exists_timeout=30"],
 }
@@ -201,7 +205,7 @@ def wait_port(proc, port, timeout=30):
     raise RuntimeError("%s did not listen on %d" % (proc.name, port))
 
 
-def run_workload(server, workload, args, two_frontends=False):
+def run_workload(server, workload, args, frontends=1):
     user = "bench-" + workload
     server.add_user(user)
     if workload == "select" and hasattr(server, "prepopulate"):
@@ -211,7 +215,7 @@ def run_workload(server, workload, args, two_frontends=False):
             server.prepopulate(user, "big" + n, int(n))
         print("bench: dovecot Maildir folders of %s messages written in %.1f s" % (
             sizes, time.time() - t0), flush=True)
-    nfe = 2 if two_frontends else 1
+    nfe = frontends
     ports = server.ports[:nfe]
     argv = [loadgen_bin(), "--workload=" + workload, "--label=" + server.label,
             "--port=" + ",".join(map(str, ports)), "--user=" + user, "--password=" + PASSWORD,
@@ -418,6 +422,8 @@ def machine_notes():
         pass
     notes.append("kernel %s, %s" % (platform.release(), platform.platform()))
     notes.append("load average at the start: %.2f %.2f %.2f" % os.getloadavg())
+    notes.append("descriptors per process (RLIMIT_NOFILE): %d" %
+                 resource.getrlimit(resource.RLIMIT_NOFILE)[0])
     try:
         dv = subprocess.run(["dovecot", "--version"], capture_output=True, text=True).stdout.strip()
         notes.append("Dovecot " + dv + " (Debian dovecot-imapd, Maildir, default fsync settings)")
@@ -432,7 +438,11 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated workloads")
     ap.add_argument("--idle", type=int, default=10000, help="IDLE connections (full mode)")
     ap.add_argument("--dovecot_idle", type=int, default=0,
-                    help="IDLE connections for Dovecot (default: as --idle)")
+                    help="IDLE connections for Dovecot (default: as many as Hadron reached, at "
+                         "most %d: one imap process each)" % DOVECOT_IDLE_CAP)
+    ap.add_argument("--idle_frontends", type=int, default=2, choices=(1, 2),
+                    help="Hadron frontends the IDLE sessions are spread over (issue 8: 50,000 on "
+                         "one frontend for the memory, 10,000 over two for APPEND->EXISTS)")
     ap.add_argument("--param", action="append", default=[],
                     help="WORKLOAD=--flag=value: extra loadgen flag (overrides), repeatable")
     ap.add_argument("--servers", default="hadron,dovecot")
@@ -457,6 +467,7 @@ def main():
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(hard, 400000), max(hard, 400000)))
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    fd_limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     notes = machine_notes()
     if args.smoke:
         # The checks must be able to fail: loadgen against a scripted server that lies.
@@ -481,7 +492,17 @@ def main():
                         # Same count as Hadron established (its scrypt LOGIN bounds the setup).
                         est = [r.get("connections") for r in all_results
                                if r["server"] == "hadron" and r["op"] == "IDLE memory"]
-                        n = args.dovecot_idle or (int(est[0]) if est and est[0] else n)
+                        n = args.dovecot_idle or min(int(est[0]) if est and est[0] else n,
+                                                     DOVECOT_IDLE_CAP)
+                    # loadgen holds every IDLE connection in one process, a frontend up to all
+                    # of them: neither can go past the descriptor limit (raising the hard limit
+                    # needs root with CAP_SYS_RESOURCE). Stop short of it instead of failing on
+                    # EMFILE half way.
+                    if n > fd_limit - 256:
+                        print("bench: RLIMIT_NOFILE is %d here (the hard limit could not be "
+                              "raised): %d IDLE connections instead of %d" % (
+                                  fd_limit, fd_limit - 256, n), flush=True)
+                        n = fd_limit - 256
                     a = [x % n if "%d" in x else x for x in a]
                     if cls is Dovecot:
                         a.append("--allow_missed=1")  # slow past 30 s is a figure, not a failure
@@ -491,7 +512,10 @@ def main():
                     os.makedirs(args.profile, exist_ok=True)
                     prof = Profiler(args.profile, wl, server)
                 try:
-                    ok, res, cmd = run_workload(server, wl, a, two_frontends=(wl == "idle"))
+                    ok, res, cmd = run_workload(
+                        server, wl, a,
+                        frontends=(args.idle_frontends if wl == "idle" and not args.smoke
+                                   else 2 if wl == "idle" else 1))
                 finally:
                     if prof:
                         prof.finish()

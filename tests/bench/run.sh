@@ -3,6 +3,7 @@
 #   bash tests/bench/run.sh --smoke      tiny sizes (scripts/test.sh runs it; fails on any error)
 #   bash tests/bench/run.sh              full sizes; --write_docs updates docs/benchmarks.md + PNGs
 #   other options: --only append,mixed,select,fetchbody,idle  --idle N  --dovecot_idle N
+#                  --idle_frontends 1|2 (IDLE sessions on one frontend or spread over two)
 #                  --profile DIR (perf record of the Hadron processes per workload, DIR/<workload>.txt)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"

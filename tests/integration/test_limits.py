@@ -9,6 +9,7 @@
 """
 
 import base64
+import os
 import re
 import socket
 import tempfile
@@ -390,3 +391,59 @@ def test_pipelining_without_reading_is_bounded(limited):
     assert all(l.split(b" ")[1] == b"OK" for l in lines[1:] if not l.startswith(b"*")), lines[:5]
     other.ok("NOOP")
     other.close()
+
+
+def _cpu_seconds(pid):
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def test_out_of_descriptors_pauses_accepts_then_recovers(cluster):
+    """Issue 8 (the IDLE benchmark past the descriptor limit): when accept() fails with EMFILE
+    the frontend must neither spin on the readable listener nor flood its log, and must greet
+    the waiting connections once descriptors are free again."""
+    requires_hadron(cluster)
+    import resource
+    c = Cluster(tempfile.mkdtemp(prefix="hadron-it-emfile-"), tls=False)
+    c.start()
+    try:
+        pid = c.frontend.p.pid
+        in_use = len(os.listdir("/proc/%d/fd" % pid))
+        # The soft limit only: raising it back needs no privilege (the hard one would).
+        hard = resource.prlimit(pid, resource.RLIMIT_NOFILE)[1]
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (in_use + 8, hard))
+        socks = []
+        for _ in range(30):  # connect() completes from the backlog; greetings need an accept
+            s = socket.create_connection((c.host, c.imap_port), timeout=10)
+            socks.append(s)
+        time.sleep(1.5)
+        greeted, waiting = [], []
+        for s in socks:
+            s.setblocking(False)
+            try:
+                data = s.recv(4096)
+            except BlockingIOError:
+                data = None
+            s.setblocking(True)
+            (greeted if data and data.startswith(b"* OK") else waiting).append(s)
+        assert greeted and len(waiting) >= 15, (len(greeted), len(waiting))
+        cpu0 = _cpu_seconds(pid)
+        time.sleep(3)
+        spent = _cpu_seconds(pid) - cpu0
+        assert spent < 0.6, "the frontend spun on EMFILE: %.2f s of CPU in 3 s" % spent
+        with open(c.frontend.log_path, "rb") as f:
+            warnings = f.read().count(b"accept failed")
+        assert 1 <= warnings <= 3, "accept failures logged %d times" % warnings
+        for s in greeted:
+            s.close()
+        resource.prlimit(pid, resource.RLIMIT_NOFILE, (in_use + 100, hard))
+        for s in waiting:
+            s.settimeout(10)
+            assert s.recv(4096).startswith(b"* OK"), "a waiting connection was not greeted"
+            s.close()
+        r = imapwire.Raw(c.host, c.imap_port)
+        assert r.greeting.startswith(b"* OK"), r.greeting
+        r.close()
+    finally:
+        c.stop()
