@@ -40,6 +40,11 @@ ABSL_FLAG(int, shard_index, 0, "this statesvc's index in the ordered shard list 
 ABSL_FLAG(int, shards, 0, "number of shards in the list; 0 = do not check account placement");
 ABSL_FLAG(int64_t, changelog_keep_seconds, 3600,
           "change-log entries younger than this are kept even beyond --changelog_keep");
+// Performance (issue 8): SELECT's column cache of big mailboxes (statesvc/store/column_cache.h).
+ABSL_FLAG(int64_t, select_cache_mb, 256,
+          "memory for the SELECT column cache of big mailboxes, MiB (0: no cache)");
+ABSL_FLAG(int64_t, select_cache_min_messages, 5000,
+          "mailboxes with fewer messages are not kept in the SELECT column cache");
 // Backups (deploy slice): Mail.Checkpoint / hadronctl backup write RocksDB checkpoints only here.
 ABSL_FLAG(std::string, backup_dir, "",
           "directory for checkpoints (hadronctl backup); empty: checkpoints are refused");
@@ -120,6 +125,12 @@ int main(int argc, char** argv) {
   options.changelog_keep = static_cast<uint64_t>(keep);
   options.changelog_keep_age = absl::Seconds(keep_seconds);
   options.backup_dir = absl::GetFlag(FLAGS_backup_dir);  // backups (deploy slice)
+  if (absl::GetFlag(FLAGS_select_cache_mb) < 0 || absl::GetFlag(FLAGS_select_cache_min_messages) < 0) {
+    return Fail("--select_cache_mb and --select_cache_min_messages must be >= 0");
+  }
+  options.select_cache_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_select_cache_mb)) << 20;
+  options.select_cache_min_messages =
+      static_cast<size_t>(absl::GetFlag(FLAGS_select_cache_min_messages));
   // Sweep often enough that nothing outlives its limit by more than half of it, and at least
   // once a minute; never busier than 4 times a second.
   options.sweep_interval = std::clamp(std::min(absl::Seconds(retention), absl::Seconds(keep_seconds)) / 2,

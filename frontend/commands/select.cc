@@ -95,6 +95,7 @@ asio::awaitable<void> CmdSelect(Session& s, const imap::Command& cmd) {
     }
   }
   if (!view) {
+    ref.set_columns(true);  // the compact answer SnapshotBase::FromSelect reads fastest
     auto res = co_await s.state().Select(ref);
     if (!res.ok()) {
       co_await s.Fail(cmd, res.status());

@@ -352,7 +352,7 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
   flags.set_kind(pb::Change::FLAGS);
   const uint64_t modseq = fresh.info().highest_modseq();
   for (pb::Change* c : {&expunge, &append, &flags}) c->set_modseq(modseq);
-  // Walk the view (ascending UIDs) beside fresh.messages() (ascending too).
+  // Walk the view (ascending UIDs) beside fresh's messages (ascending too).
   std::vector<std::pair<uint32_t, uint64_t>> known;  // uid, modseq
   known.reserve(size());
   ForEach([&](uint32_t, const Entry& e) {
@@ -361,20 +361,31 @@ bool MailboxView::Resync(const pb::SelectResponse& fresh) {
   });
   size_t i = 0;
   const uint32_t max_known = MaxUid();
-  for (const auto& m : fresh.messages()) {
-    while (i < known.size() && known[i].first < m.uid()) {
+  bool placeable = true;
+  auto meta = [](pb::Change& c, uint32_t uid, uint32_t system, uint64_t modseq,
+                 const auto& keywords) {
+    pb::MessageMeta* m = c.add_messages();
+    m->set_uid(uid);
+    m->set_modseq(modseq);
+    m->mutable_flags()->set_system(system);
+    m->mutable_flags()->mutable_keywords()->CopyFrom(keywords);
+  };
+  ForEachSelected(fresh, [&](uint32_t uid, uint32_t system, uint64_t modseq, const auto& keywords) {
+    if (!placeable) return;
+    while (i < known.size() && known[i].first < uid) {
       expunge.add_expunged(known[i].first);
       ++i;
     }
-    if (i < known.size() && known[i].first == m.uid()) {
-      if (m.modseq() > known[i].second) *flags.add_messages() = m;
+    if (i < known.size() && known[i].first == uid) {
+      if (modseq > known[i].second) meta(flags, uid, system, modseq, keywords);
       ++i;
-    } else if (m.uid() > max_known) {
-      *append.add_messages() = m;
+    } else if (uid > max_known) {
+      meta(append, uid, system, modseq, keywords);
     } else {
-      return false;  // a UID below ours that we never saw: cannot be placed
+      placeable = false;  // a UID below ours that we never saw: cannot be placed
     }
-  }
+  });
+  if (!placeable) return false;
   for (; i < known.size(); ++i) expunge.add_expunged(known[i].first);
   // Applied directly, in this order: the three share one modseq, which the view has reached
   // once the first is applied.

@@ -11,6 +11,7 @@
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 
+#include "frontend/session/columns_for_test.h"
 #include "gtest/gtest.h"
 
 namespace hadron::frontend {
@@ -167,6 +168,24 @@ TEST(MailboxViewTest, ResyncTurnsAFreshReadIntoChanges) {
   EXPECT_EQ(v.Sync(true), "* 2 EXPUNGE\r\n");
   EXPECT_EQ(v.size(), 5u);
   EXPECT_EQ(v.UidAt(4), 6u);
+}
+
+TEST(MailboxViewTest, ResyncReadsColumns) {
+  MailboxView v(Mailbox({1, 2, 3, 4}), false);
+  pb::SelectResponse fresh = Mailbox({1, 3, 4, 6, 7});
+  fresh.mutable_info()->set_highest_modseq(40);
+  fresh.mutable_messages(1)->set_modseq(30);  // uid 3's flags changed
+  fresh.mutable_messages(1)->mutable_flags()->set_system(pb::SEEN);
+  fresh.mutable_messages(1)->mutable_flags()->add_keywords("$Work");
+  fresh.mutable_messages(4)->mutable_flags()->add_keywords("$New");
+  ASSERT_TRUE(v.Resync(Columnar(fresh)));
+  EXPECT_EQ(v.modseq(), 40u);
+  EXPECT_EQ(v.Sync(false),
+            "* 6 EXISTS\r\n* 0 RECENT\r\n* 3 FETCH (FLAGS (\\Seen $Work))\r\n");
+  EXPECT_EQ(v.Sync(true), "* 2 EXPUNGE\r\n");
+  EXPECT_EQ(v.size(), 5u);
+  EXPECT_EQ(v.UidAt(5), 7u);
+  EXPECT_FALSE(v.Resync(Columnar(Mailbox({1, 2, 3}))));  // UID 2 is gone from the view
 }
 
 TEST(MailboxViewTest, ResyncRefusesAnotherUidValidityOrAHoleBelow) {

@@ -354,6 +354,7 @@ asio::awaitable<bool> Session::Resync() {
   pb::MailboxRef ref;
   ref.set_account_id(auth()->account_id);
   ref.set_name(v->name());
+  ref.set_columns(true);
   auto fresh = co_await state_.Select(ref);
   if (!fresh.ok()) {
     if (fresh.status().code() == absl::StatusCode::kUnavailable) {

@@ -33,33 +33,51 @@ std::shared_ptr<const SnapshotBase> SnapshotBase::FromSelect(
     const hadron::state::v1::SelectResponse& r) {
   KeywordTable kw;
   for (const auto& k : r.keywords()) kw.all.push_back(k);
-  std::vector<Entry> entries;
-  entries.reserve(r.messages_size());
-  uint32_t last_uid = 0;
-  for (const auto& m : r.messages()) {
-    // The statesvc answers in UID order; anything else would break every lookup, so skip it.
-    if (!entries.empty() && m.uid() <= last_uid) continue;
-    last_uid = m.uid();
-    uint32_t id = 0;
-    if (m.flags().keywords_size() > 0) {
-      std::vector<std::string> set(m.flags().keywords().begin(), m.flags().keywords().end());
-      std::string joined = absl::StrJoin(set, " ");
-      auto found = kw.Find(joined);
-      if (found) {
-        id = *found;
-      } else {
-        for (const auto& k : set) {
-          if (std::none_of(kw.all.begin(), kw.all.end(),
-                           [&](const std::string& a) { return absl::EqualsIgnoreCase(a, k); })) {
-            kw.all.push_back(k);
-          }
-        }
-        id = static_cast<uint32_t>(kw.sets.size());
-        kw.sets.push_back(std::move(set));
-        kw.ids[joined] = id;
+  // The id in `kw` of a set of keywords, added if new.
+  auto id_of = [&kw](const google::protobuf::RepeatedPtrField<std::string>& keywords) {
+    if (keywords.empty()) return uint32_t{0};
+    std::vector<std::string> set(keywords.begin(), keywords.end());
+    std::string joined = absl::StrJoin(set, " ");
+    if (auto found = kw.Find(joined)) return *found;
+    for (const auto& k : set) {
+      if (std::none_of(kw.all.begin(), kw.all.end(),
+                       [&](const std::string& a) { return absl::EqualsIgnoreCase(a, k); })) {
+        kw.all.push_back(k);
       }
     }
-    entries.push_back(Entry{m.modseq(), m.uid(), m.flags().system(), id});
+    const auto id = static_cast<uint32_t>(kw.sets.size());
+    kw.sets.push_back(std::move(set));
+    kw.ids[joined] = id;
+    return id;
+  };
+  std::vector<Entry> entries;
+  if (r.columnar()) {
+    // Each distinct set once; then the messages are copied column by column.
+    entries.reserve(r.uid_deltas_size());
+    std::vector<uint32_t> ids;
+    ids.reserve(r.keyword_sets_size());
+    for (const auto& set : r.keyword_sets()) ids.push_back(id_of(set.keywords()));
+    const int n = std::min({r.uid_deltas_size(), r.system_flags_size(), r.modseqs_size()});
+    const bool with_keywords = r.keyword_set_size() >= n;
+    const uint32_t* deltas = r.uid_deltas().data();
+    const uint32_t* system = r.system_flags().data();
+    const uint64_t* modseqs = r.modseqs().data();
+    uint32_t uid = 0;
+    for (int i = 0; i < n; ++i) {
+      if (deltas[i] == 0 || uid + deltas[i] < uid) continue;  // as ForEachSelected
+      uid += deltas[i];
+      uint32_t id = 0;
+      if (with_keywords) {
+        const uint32_t set = r.keyword_set(i);
+        if (set < ids.size()) id = ids[set];
+      }
+      entries.push_back(Entry{modseqs[i], uid, system[i], id});
+    }
+  } else {
+    entries.reserve(r.messages_size());
+    ForEachSelected(r, [&](uint32_t uid, uint32_t system, uint64_t modseq, const auto& keywords) {
+      entries.push_back(Entry{modseq, uid, system, id_of(keywords)});
+    });
   }
   return std::make_shared<const SnapshotBase>(r.info().mailbox_id(), r.info().uid_validity(),
                                               r.info().highest_modseq(), std::move(entries),

@@ -2,6 +2,7 @@
 // this frontend with the mailbox selected shares; each MailboxView keeps only its own delta.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -28,6 +29,41 @@ struct KeywordTable {
   std::optional<uint32_t> Find(const std::string& joined) const;
   size_t BytesOwned() const;
 };
+
+// Calls f(uid, system, modseq, keywords) for each message of a statesvc Select answer, in UID
+// order, whichever form the answer has (columns, or one `messages` entry each); `keywords` is a
+// `const google::protobuf::RepeatedPtrField<std::string>&`. Messages whose UID does not ascend are
+// skipped (the statesvc never sends them; every lookup would break on them). Columns of unequal
+// length count as far as the shortest; a keyword set index out of range counts as no keyword.
+template <typename F>
+void ForEachSelected(const hadron::state::v1::SelectResponse& r, F&& f) {
+  if (!r.columnar()) {
+    uint32_t last_uid = 0;
+    for (const auto& m : r.messages()) {
+      if (m.uid() <= last_uid) continue;
+      last_uid = m.uid();
+      f(m.uid(), m.flags().system(), m.modseq(), m.flags().keywords());
+    }
+    return;
+  }
+  static const google::protobuf::RepeatedPtrField<std::string> kNone;
+  const int n = std::min({r.uid_deltas_size(), r.system_flags_size(), r.modseqs_size()});
+  const bool with_keywords = r.keyword_set_size() >= n;
+  uint32_t uid = 0;
+  for (int i = 0; i < n; ++i) {
+    const uint32_t delta = r.uid_deltas(i);
+    if (delta == 0 || uid + delta < uid) continue;
+    uid += delta;
+    const auto* keywords = &kNone;
+    if (with_keywords) {
+      const uint32_t set = r.keyword_set(i);
+      if (set > 0 && set < static_cast<uint32_t>(r.keyword_sets_size())) {
+        keywords = &r.keyword_sets(static_cast<int>(set)).keywords();
+      }
+    }
+    f(uid, r.system_flags(i), r.modseqs(i), *keywords);
+  }
+}
 
 // The messages of one mailbox as of `modseq`, UID order. Never changes once built.
 class SnapshotBase {

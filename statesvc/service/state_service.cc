@@ -231,12 +231,39 @@ grpc::Status StateService::SetSubscribed(grpc::ServerContext*, const SetSubscrib
 
 grpc::Status StateService::Select(grpc::ServerContext*, const MailboxRef* req,
                                   SelectResponse* resp) {
+  if (req->columns()) return SelectColumns(*req, resp);
   auto sel = store_->Select(req->account_id(), req->name());
   if (!sel.ok()) return ToGrpc(sel.status());
   ToProto(sel->info, resp->mutable_info());
   resp->mutable_messages()->Reserve(static_cast<int>(sel->messages.size()));
   for (const auto& m : sel->messages) ToProto(m, resp->add_messages());
   for (const auto& k : sel->keywords) resp->add_keywords(k);
+  return grpc::Status::OK;
+}
+
+grpc::Status StateService::SelectColumns(const MailboxRef& req, SelectResponse* resp) {
+  auto sel = store_->SelectColumns(req.account_id(), req.name());
+  if (!sel.ok()) return ToGrpc(sel.status());
+  ToProto(sel->info, resp->mutable_info());
+  for (const auto& k : sel->keywords) resp->add_keywords(k);
+  resp->set_columnar(true);
+  const store::MailboxColumns& c = *sel->columns;
+  const int n = static_cast<int>(c.uids.size());
+  auto* deltas = resp->mutable_uid_deltas();
+  deltas->Resize(n, 0);
+  uint32_t* out = deltas->mutable_data();
+  uint32_t prev = 0;
+  for (int i = 0; i < n; ++i) {
+    out[i] = c.uids[i] - prev;
+    prev = c.uids[i];
+  }
+  resp->mutable_system_flags()->Add(c.system.begin(), c.system.end());
+  resp->mutable_modseqs()->Add(c.modseqs.begin(), c.modseqs.end());
+  resp->mutable_keyword_set()->Add(c.keyword_set.begin(), c.keyword_set.end());
+  for (const auto& set : c.keyword_sets) {
+    auto* words = resp->add_keyword_sets()->mutable_keywords();
+    for (const auto& k : set) words->Add()->assign(k);
+  }
   return grpc::Status::OK;
 }
 

@@ -95,6 +95,9 @@ class StateService final
   void EndWatches();
 
  private:
+  // Select when the caller asked for columns (MailboxRef.columns).
+  grpc::Status SelectColumns(const state::v1::MailboxRef& req, state::v1::SelectResponse* resp);
+
   store::Store* store_;
   events::Hub* hub_;
   WatchCount watches_;

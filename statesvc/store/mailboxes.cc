@@ -373,4 +373,95 @@ absl::StatusOr<SelectResult> Store::Select(uint64_t account, std::string_view na
   return out;
 }
 
+absl::StatusOr<SelectedColumns> Store::SelectColumns(uint64_t account, std::string_view name) {
+  ScopedSnapshot snap(db_);
+  uint64_t id = 0;
+  ASSIGN_OR_RETURN(MailboxRecord rec, LoadMailboxByName(account, name, &id, snap.get()));
+  SelectedColumns out;
+  out.info = std::move(rec.info);
+  out.keywords = std::move(rec.keywords);
+  const uint64_t modseq = out.info.highest_modseq;
+  const uint32_t validity = out.info.uid_validity;
+
+  // The cache first: the columns at this very modseq, or older ones the change log brings here.
+  if (auto cached = column_cache_.Find(account, id);
+      cached && cached->uid_validity == validity && cached->modseq <= modseq) {
+    // The count guards against writers that add messages without a change (an account import:
+    // see ImportMessages).
+    if (cached->modseq == modseq && cached->uids.size() == out.info.messages) {
+      out.columns = std::move(cached);
+      select_cache_hits_.fetch_add(1, std::memory_order_relaxed);
+      return out;
+    }
+    if (cached->modseq < modseq && cached->modseq >= rec.log_floor) {
+      ASSIGN_OR_RETURN(std::vector<Change> changes,
+                       LoadChanges(account, id, cached->modseq, snap.get()));
+      auto forward = std::make_shared<MailboxColumns>(*cached);
+      if (ApplyChanges(*forward, changes) && forward->uids.size() == out.info.messages) {
+        forward->modseq = modseq;
+        column_cache_.Put(account, id, forward);
+        out.columns = std::move(forward);
+        select_cache_hits_.fetch_add(1, std::memory_order_relaxed);
+        return out;
+      }
+    }
+  }
+  select_cache_misses_.fetch_add(1, std::memory_order_relaxed);
+
+  auto cols = std::make_shared<MailboxColumns>();
+  cols->uid_validity = validity;
+  cols->modseq = modseq;
+  cols->uids.reserve(out.info.messages);
+  cols->system.reserve(out.info.messages);
+  cols->modseqs.reserve(out.info.messages);
+  cols->keyword_sets.emplace_back();
+  // Distinct encoded keyword lists -> index in keyword_sets. The common case, no keyword, is the
+  // one-byte empty list and never reaches the map.
+  absl::flat_hash_map<std::string, uint32_t> sets;
+  bool any_keyword = false;
+
+  std::string prefix = keys::MessagePrefix(account, id);
+  std::string end = keys::PrefixEnd(prefix);
+  rocksdb::Slice upper(end);
+  rocksdb::ReadOptions ro;
+  ro.snapshot = snap.get();
+  ro.iterate_upper_bound = &upper;
+  ro.readahead_size = 2 << 20;  // one mailbox's records are contiguous: read them in big steps
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kMessages)));
+  MessageMetaView m;
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    auto uid = keys::UidFromMessageKey(it->key().ToStringView());
+    if (!uid) return absl::DataLossError("malformed message key");
+    RETURN_IF_ERROR(DecodeMessageMeta(it->value().ToStringView(), &m));
+    uint32_t set = 0;
+    if (!(m.keywords_raw.size() == 1 && m.keywords_raw[0] == 0)) {
+      auto found = sets.find(absl::string_view(m.keywords_raw.data(), m.keywords_raw.size()));
+      if (found != sets.end()) {
+        set = found->second;
+      } else {
+        ASSIGN_OR_RETURN(std::vector<std::string> words, DecodeKeywordList(m.keywords_raw));
+        if (!words.empty()) {
+          set = static_cast<uint32_t>(cols->keyword_sets.size());
+          cols->keyword_sets.push_back(std::move(words));
+        }
+        sets.emplace(std::string(m.keywords_raw), set);
+      }
+    }
+    if (set != 0 && !any_keyword) {
+      // The first message with a keyword: the ones before it had none.
+      any_keyword = true;
+      cols->keyword_set.reserve(out.info.messages);
+      cols->keyword_set.assign(cols->uids.size(), 0);
+    }
+    if (any_keyword) cols->keyword_set.push_back(set);
+    cols->uids.push_back(*uid);
+    cols->system.push_back(m.system);
+    cols->modseqs.push_back(m.modseq);
+  }
+  RETURN_IF_ERROR(FromRocks(it->status()));
+  if (cols->uids.size() >= options_.select_cache_min_messages) column_cache_.Put(account, id, cols);
+  out.columns = std::move(cols);
+  return out;
+}
+
 }  // namespace hadron::store

@@ -335,19 +335,27 @@ absl::StatusOr<ChangesResult> Store::GetChanges(uint64_t account, uint64_t mailb
     result.resync = true;
     return result;
   }
+  ASSIGN_OR_RETURN(result.changes, LoadChanges(account, mailbox, since_modseq, snap.get()));
+  return result;
+}
+
+absl::StatusOr<std::vector<Change>> Store::LoadChanges(uint64_t account, uint64_t mailbox,
+                                                       uint64_t since_modseq,
+                                                       const rocksdb::Snapshot* snapshot) {
   std::string prefix = keys::ChangePrefix(account, mailbox);
   std::string end = keys::PrefixEnd(prefix);
   rocksdb::Slice upper(end);
   rocksdb::ReadOptions ro;
-  ro.snapshot = snap.get();
+  ro.snapshot = snapshot;
   ro.iterate_upper_bound = &upper;
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cf(kChanges)));
+  std::vector<Change> out;
   for (it->Seek(keys::ChangeKey(account, mailbox, since_modseq + 1)); it->Valid(); it->Next()) {
     ASSIGN_OR_RETURN(Change c, DecodeChange(it->value().ToStringView()));
-    result.changes.push_back(std::move(c));
+    out.push_back(std::move(c));
   }
   RETURN_IF_ERROR(FromRocks(it->status()));
-  return result;
+  return out;
 }
 
 }  // namespace hadron::store

@@ -90,6 +90,25 @@ class Decoder {
     f.keywords = Strs();
     return f;
   }
+  // Skips a string; returns false (and marks the decoder failed) when it does not fit.
+  void SkipStr() {
+    uint64_t n = Varint();
+    if (!ok_ || n > in_.size()) {
+      ok_ = false;
+      return;
+    }
+    in_.remove_prefix(n);
+  }
+  // The bytes of a list of strings, not decoded.
+  std::string_view RawStrs() {
+    std::string_view start = in_;
+    uint64_t n = Varint();
+    if (n > in_.size()) ok_ = false;
+    for (uint64_t i = 0; ok_ && i < n; ++i) SkipStr();
+    if (!ok_) return {};
+    return start.substr(0, start.size() - in_.size());
+  }
+  bool ok() const { return ok_; }
   bool AtEnd() const { return in_.empty(); }
   absl::Status Done(std::string_view what) const {
     if (!ok_ || !in_.empty()) return absl::DataLossError(std::string("corrupt ") + std::string(what) + " record");
@@ -205,6 +224,26 @@ absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in) {
   if (!d.AtEnd()) r.thread = d.Varint();  // absent in records from before OBJECTID
   if (auto s = d.Done("message"); !s.ok()) return s;
   return r;
+}
+
+absl::Status DecodeMessageMeta(std::string_view in, MessageMetaView* out) {
+  Decoder d(in);
+  d.SkipStr();  // blob
+  out->system = d.U32();
+  out->keywords_raw = d.RawStrs();
+  out->modseq = d.Varint();
+  if (!d.ok()) return absl::DataLossError("corrupt message record");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<std::vector<std::string>> DecodeKeywordList(std::string_view raw) {
+  // A Decoder wants the version byte in front.
+  std::string framed(1, static_cast<char>(kVersion));
+  framed.append(raw);
+  Decoder d(framed);
+  std::vector<std::string> out = d.Strs();
+  if (auto s = d.Done("keyword list"); !s.ok()) return s;
+  return out;
 }
 
 std::string EncodeParsed(const ParsedRecord& r) {

@@ -58,6 +58,16 @@ std::string EncodeMailbox(const MailboxRecord& r);
 absl::StatusOr<MailboxRecord> DecodeMailbox(std::string_view in);
 std::string EncodeMessage(const MessageRecord& r);
 absl::StatusOr<MessageRecord> DecodeMessage(std::string_view in);
+// What SELECT needs of a message record, decoded without copying or allocating: the keywords
+// stay encoded, as a view into `in`. Checks only the fields it reads.
+struct MessageMetaView {
+  uint32_t system = 0;
+  uint64_t modseq = 0;
+  std::string_view keywords_raw;  // the encoded keyword list: equal bytes, equal sets
+};
+absl::Status DecodeMessageMeta(std::string_view in, MessageMetaView* out);
+// The keywords of an encoded keyword list (MessageMetaView::keywords_raw).
+absl::StatusOr<std::vector<std::string>> DecodeKeywordList(std::string_view raw);
 std::string EncodeParsed(const ParsedRecord& r);
 absl::StatusOr<ParsedRecord> DecodeParsed(std::string_view in);
 std::string EncodeExpunged(const ExpungedRecord& r);

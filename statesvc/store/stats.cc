@@ -129,6 +129,16 @@ void Store::CollectMetrics(std::vector<metrics::CollectedFamily>& out) {
       out.push_back({p.metric, p.help, Type::kGauge, {{"", {}, static_cast<double>(v)}}});
     }
   }
+  // SELECT's column cache (column_cache.h).
+  out.push_back({"hadron_select_cache_total",
+                 "SELECT answers from the column cache (hit) or by reading every message (miss)",
+                 Type::kCounter,
+                 {{"", {{"result", "hit"}}, static_cast<double>(select_cache_hits())},
+                  {"", {{"result", "miss"}}, static_cast<double>(select_cache_misses())}}});
+  out.push_back({"hadron_select_cache_bytes", "memory held by the SELECT column cache",
+                 Type::kGauge, {{"", {}, static_cast<double>(column_cache_.bytes())}}});
+  out.push_back({"hadron_select_cache_mailboxes", "mailboxes in the SELECT column cache",
+                 Type::kGauge, {{"", {}, static_cast<double>(column_cache_.size())}}});
 }
 
 }  // namespace hadron::store

@@ -21,6 +21,7 @@
 #include "absl/time/time.h"
 #include "absl/types/span.h"
 #include "common/metrics/metrics.h"
+#include "statesvc/store/column_cache.h"
 #include "statesvc/store/login_cache.h"
 #include "statesvc/store/password.h"
 #include "statesvc/store/records.h"
@@ -90,6 +91,10 @@ struct StoreOptions {
   std::function<void(const absl::StatusOr<SweepStats>&)> on_sweep;
   // Checkpoint() writes only inside this directory; empty: checkpoints are refused.
   std::string backup_dir;
+  // SELECT's column cache (column_cache.h): at most this many bytes (0: none), for mailboxes of
+  // at least select_cache_min_messages messages (smaller ones are read quickly anyway).
+  size_t select_cache_bytes = 256u << 20;
+  size_t select_cache_min_messages = 5000;
   // Sharding (issue 7): this store is shard `shard_index` of `shard_count` (0: not sharded).
   // CreateAccount (and an import) refuse a name the ring places on another shard.
   size_t shard_index = 0;
@@ -142,6 +147,16 @@ class Store {
   absl::Status RenameMailbox(uint64_t account, std::string_view from, std::string_view to);
   absl::Status SetSubscribed(uint64_t account, std::string_view name, bool subscribed);
   absl::StatusOr<SelectResult> Select(uint64_t account, std::string_view name);
+  // The same answer as columns (what frontends use): from the column cache when it has the
+  // mailbox (brought forward by the change log if older), else read without decoding whole
+  // records, and cached if the mailbox has select_cache_min_messages or more.
+  absl::StatusOr<SelectedColumns> SelectColumns(uint64_t account, std::string_view name);
+  // SelectColumns answers from the cache / by reading every message (metrics and tests).
+  uint64_t select_cache_hits() const { return select_cache_hits_.load(std::memory_order_relaxed); }
+  uint64_t select_cache_misses() const {
+    return select_cache_misses_.load(std::memory_order_relaxed);
+  }
+  const ColumnCache& column_cache() const { return column_cache_; }
   // Claims \Recent for the messages up to `up_to_uid` that no session claimed before; returns
   // the first UID claimed now (claimed are [result, up_to_uid]; none if result > up_to_uid).
   absl::StatusOr<uint32_t> ClaimRecent(uint64_t account, uint64_t mailbox, uint32_t up_to_uid);
@@ -293,6 +308,10 @@ class Store {
                                  std::string_view special_use, bool subscribed, uint64_t id,
                                  uint32_t uid_validity, rocksdb::WriteBatch& batch,
                                  MailboxInfo* info);
+  // The mailbox's change log above `since_modseq`, ascending (GetChanges without its checks).
+  absl::StatusOr<std::vector<Change>> LoadChanges(uint64_t account, uint64_t mailbox,
+                                                  uint64_t since_modseq,
+                                                  const rocksdb::Snapshot* snapshot);
   absl::StatusOr<std::vector<std::pair<uint32_t, MessageRecord>>> LoadMessages(
       uint64_t account, uint64_t mailbox, const rocksdb::Snapshot* snapshot = nullptr);
   absl::Status RemoveMailboxToBatch(uint64_t account, uint64_t id, std::string_view name,
@@ -330,6 +349,11 @@ class Store {
   bool sweep_stop_ ABSL_GUARDED_BY(sweep_mu_) = false;
   std::atomic<bool> stopping_{false};  // lets a running Sweep() end early on shutdown
   std::thread sweeper_;
+
+  // SELECT's columns of recently selected big mailboxes (column_cache.h).
+  ColumnCache column_cache_{options_.select_cache_bytes};
+  std::atomic<uint64_t> select_cache_hits_{0};
+  std::atomic<uint64_t> select_cache_misses_{0};
 };
 
 }  // namespace hadron::store

@@ -229,8 +229,11 @@ absl::Status Store::ImportMessages(uint64_t account, uint64_t mailbox,
   batch.Put(cf(kMailboxes), keys::MailboxKey(account, mailbox), EncodeMailbox(mb));
   PutQuotaUsage(account, quota.usage, batch);
   // No change-log records and no events: nobody can have this mailbox selected yet (the
-  // account is not reachable here until the frontends' shard list says so).
-  return Commit(account, batch, blobs, {});
+  // account is not reachable here until the frontends' shard list says so). For the same
+  // reason the modseq stays; SELECT's column cache checks the message count too.
+  RETURN_IF_ERROR(Commit(account, batch, blobs, {}));
+  column_cache_.Erase(account, mailbox);
+  return absl::OkStatus();
 }
 
 absl::Status Store::SetAccountMoving(std::string_view name, bool moving) {

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -59,6 +60,27 @@ struct SelectResult {
   MailboxInfo info;
   std::vector<MessageMeta> messages;  // UID order, read at info.highest_modseq
   std::vector<std::string> keywords;  // every keyword used in the mailbox
+};
+
+// A mailbox's messages as columns, a few bytes per message (what SELECT answers frontends with,
+// and what the statesvc's ColumnCache keeps): message i has uids[i] (ascending), system[i],
+// modseqs[i] and the keywords keyword_sets[keyword_set[i]]. keyword_sets[0] is the empty set;
+// keyword_set is left empty while no message has a keyword.
+struct MailboxColumns {
+  uint32_t uid_validity = 0;
+  uint64_t modseq = 0;  // the mailbox's highest modseq the columns are at
+  std::vector<uint32_t> uids;
+  std::vector<uint32_t> system;
+  std::vector<uint64_t> modseqs;
+  std::vector<std::vector<std::string>> keyword_sets;
+  std::vector<uint32_t> keyword_set;
+};
+
+// Store::SelectColumns: the mailbox and its columns, all read at info.highest_modseq.
+struct SelectedColumns {
+  MailboxInfo info;
+  std::vector<std::string> keywords;  // every keyword used in the mailbox
+  std::shared_ptr<const MailboxColumns> columns;
 };
 
 struct AppendResult {
