@@ -1092,8 +1092,11 @@ int WorkloadIdle() {
       }
     }
     missing += live.size() - have;
+    // This round's own percentiles (the first round also pays each session's first sync).
+    std::vector<double> round_lat(lat.end() - have, lat.end());
     Json a = Result("APPEND round");
-    a.N("round", r).N("append_ms", append_s * 1e3).N("sessions_notified", have).Print();
+    a.N("round", r).N("append_ms", append_s * 1e3).N("sessions_notified", have)
+        .N("p50_ms", Pct(round_lat, 0.50) * 1e3).N("p99_ms", Pct(round_lat, 0.99) * 1e3).Print();
     std::this_thread::sleep_for(std::chrono::milliseconds(200));
   }
   // A session that never hears of the new message is an error; with --allow_missed (a server
