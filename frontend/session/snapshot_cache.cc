@@ -50,35 +50,24 @@ std::shared_ptr<const SnapshotBase> SnapshotBase::FromSelect(
     kw.ids[joined] = id;
     return id;
   };
+  // In the columnar form every message with the same set points at the same keyword_sets entry:
+  // each distinct set is interned once, by address.
+  absl::flat_hash_map<const void*, uint32_t> by_address;
   std::vector<Entry> entries;
-  if (r.columnar()) {
-    // Each distinct set once; then the messages are copied column by column.
-    entries.reserve(r.uid_deltas_size());
-    std::vector<uint32_t> ids;
-    ids.reserve(r.keyword_sets_size());
-    for (const auto& set : r.keyword_sets()) ids.push_back(id_of(set.keywords()));
-    const int n = std::min({r.uid_deltas_size(), r.system_flags_size(), r.modseqs_size()});
-    const bool with_keywords = r.keyword_set_size() >= n;
-    const uint32_t* deltas = r.uid_deltas().data();
-    const uint32_t* system = r.system_flags().data();
-    const uint64_t* modseqs = r.modseqs().data();
-    uint32_t uid = 0;
-    for (int i = 0; i < n; ++i) {
-      if (deltas[i] == 0 || uid + deltas[i] < uid) continue;  // as ForEachSelected
-      uid += deltas[i];
-      uint32_t id = 0;
-      if (with_keywords) {
-        const uint32_t set = r.keyword_set(i);
-        if (set < ids.size()) id = ids[set];
-      }
-      entries.push_back(Entry{modseqs[i], uid, system[i], id});
+  entries.reserve(r.columnar() ? r.uid_deltas_size() : r.messages_size());
+  ForEachSelected(r, [&](uint32_t uid, uint32_t system, uint64_t modseq, const auto& keywords) {
+    uint32_t id = 0;
+    if (keywords.empty()) {
+      // no keyword: set 0
+    } else if (!r.columnar()) {
+      id = id_of(keywords);  // each message has its own copy of its set
+    } else {
+      auto [it, fresh] = by_address.try_emplace(&keywords, 0);
+      if (fresh) it->second = id_of(keywords);
+      id = it->second;
     }
-  } else {
-    entries.reserve(r.messages_size());
-    ForEachSelected(r, [&](uint32_t uid, uint32_t system, uint64_t modseq, const auto& keywords) {
-      entries.push_back(Entry{modseq, uid, system, id_of(keywords)});
-    });
-  }
+    entries.push_back(Entry{modseq, uid, system, id});
+  });
   return std::make_shared<const SnapshotBase>(r.info().mailbox_id(), r.info().uid_validity(),
                                               r.info().highest_modseq(), std::move(entries),
                                               std::move(kw));

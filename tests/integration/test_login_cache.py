@@ -4,36 +4,18 @@ old password fail at once. The cache's hit/miss counters on the statesvc's /metr
 path each LOGIN took (counted, not timed)."""
 
 import re
-import shutil
-import tempfile
 import uuid
 
 import pytest
 
 import imapwire
-from conftest import REFERENCE, sanitizer_failure
-from test_operations import OpsCluster, scrape, value
+from conftest import REFERENCE
+# `ops`: test_operations' fixture (a statesvc with /metrics and a frontend), shared, not copied.
+from test_operations import ops, scrape, value  # noqa: F401 (ops is a fixture)
 
 pytestmark = pytest.mark.skipif(REFERENCE == "dovecot", reason="Hadron statesvc only")
 
 LOOKUPS = "hadron_statesvc_login_cache_lookups_total"
-
-
-@pytest.fixture
-def ops():
-    workdir = tempfile.mkdtemp(prefix="hadron-it-logincache-")
-    c = OpsCluster(workdir)
-    try:
-        c.start()
-    except BaseException:
-        c.stop()
-        raise
-    yield c
-    c.stop()
-    san = sanitizer_failure(c.procs())
-    if san:
-        pytest.fail(san, pytrace=False)
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def counts(c):
